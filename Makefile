@@ -1,0 +1,32 @@
+# The entry points people and CI use. Each target runs the steps it needs, so `make up` and
+# `make test` work on a fresh clone.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NODE_TEST_FLAGS ?=
+
+.PHONY: help setup build up test bench clean
+
+help:
+	@echo "make up     set up, build, and run weft on the embedded default"
+	@echo "make test   set up, build, and run every test"
+	@echo "make bench  set up, build, and run the benchmarks (with softflowd/pmacctd side by side)"
+	@echo "make setup  install missing Debian packages (as root) and npm dependencies"
+	@echo "make build  compile the TypeScript (and, later, the eBPF objects and the native bridge)"
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	@npx tsc -p tsconfig.json
+
+up: build
+	@bin/weft up
+
+test: build
+	@node scripts/run-tests.mjs $(NODE_TEST_FLAGS)
+
+bench: build
+	@node dist/bench/run.js
+
+clean:
+	rm -rf dist bench/out

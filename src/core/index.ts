@@ -1,0 +1,4 @@
+/** @module core — errors, addresses, time: imports nothing of ours. */
+export * from './errors.js';
+export * from './ip.js';
+export * from './time.js';
