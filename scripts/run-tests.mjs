@@ -4,6 +4,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 
 function find(dir, out) {
   for (const name of readdirSync(dir)) {
@@ -20,13 +21,14 @@ if (files.length === 0) {
   console.error('run-tests: no test files found under dist/ (did the build run?)');
   process.exit(1);
 }
+const tapFile = join(tmpdir(), `weft-test-${process.pid}.tap`);
 const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout',
-  '--test-reporter=tap', '--test-reporter-destination=dist/test-results.tap', ...flags, ...files], { stdio: 'inherit' });
+  '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...flags, ...files], { stdio: 'inherit' });
 child.on('exit', async (code) => {
   const { readFileSync } = await import('node:fs');
   let pass = 0, fail = 0, skip = 0;
   try {
-    const tap = readFileSync('dist/test-results.tap', 'utf8');
+    const tap = readFileSync(tapFile, 'utf8');
     pass = Number(/^# pass (\d+)/m.exec(tap)?.[1] ?? 0);
     fail = Number(/^# fail (\d+)/m.exec(tap)?.[1] ?? 0);
     skip = Number(/^# skipped (\d+)/m.exec(tap)?.[1] ?? 0);

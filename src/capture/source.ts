@@ -27,4 +27,7 @@ export interface CaptureSummary {
   readonly bytesRead: number;
   /** True when the input ended inside a record (the records before it were delivered). */
   readonly truncated: boolean;
+  /** Interfaces (observation points) the input announced: the next input's first index is
+   *  `firstInterfaceIndex + interfaces`. */
+  readonly interfaces: number;
 }
