@@ -28,6 +28,8 @@ export const DecodeStatus = {
   BAD_GRE_VERSION: 21,
   TRUNCATED_TUNNEL: 22,
   TOO_MANY_LAYERS: 23,
+  BAD_IPV6_VERSION: 24, // EtherType 0x86DD (or a tunnel saying IPv6) but the version nibble is not 6
+  BAD_IP_VERSION: 25, // raw-IP link type (or ERSPAN III IP frame) whose version nibble is neither 4 nor 6
 } as const;
 export type DecodeStatus = (typeof DecodeStatus)[keyof typeof DecodeStatus];
 
