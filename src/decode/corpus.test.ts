@@ -22,19 +22,6 @@ interface Allowed {
 
 const ALLOWED: Allowed[] = [
   {
-    file: 'linktype-nflog.pcap',
-    fields: ['status'],
-    reason: 'NFLOG (239) is not a link type we decode: UNSUPPORTED_LINKTYPE (the pipeline warns once per type).',
-  },
-  {
-    file: 'ipv6-ext-headers.pcap',
-    frames: [1],
-    fields: ['status', 'ip_proto', 'ports'],
-    reason:
-      'A synthetic chain of ~80 extension headers. We stop after MAX_IPV6_EXTENSIONS (16) with ' +
-      'TOO_MANY_IPV6_EXTENSIONS instead of walking an attacker-sized chain; tshark walks it all to UDP.',
-  },
-  {
     file: 'frag-vlan-syn.pcap',
     frames: [3],
     fields: ['tcp_flags'],

@@ -29,8 +29,12 @@ import {
 } from './ip.js';
 
 const IPV6_HEADER_LEN = 40;
-/** Extension headers walked at most; RFC 8200 §4.1 expects each at most once (dest. options twice). */
-export const MAX_IPV6_EXTENSIONS = 16;
+/**
+ * Extension headers walked at most. RFC 8200 §4.1 expects each at most once (dest. options twice),
+ * but receivers must not fail on more, and tshark walks them all; the walk is bounded by the bytes
+ * anyway (≥ 8 per header), so the cap only stops pathological chains.
+ */
+export const MAX_IPV6_EXTENSIONS = 128;
 const IPV6_OPT_PAD1 = 0x00; // RFC 8200 §4.2
 const IPV6_OPT_JUMBO = 0xc2; // RFC 2675 §2 Jumbo Payload
 const FRAG_OFFSET_MASK = 0xfff8; // 13 bits, 8-byte units, already × 8 in place

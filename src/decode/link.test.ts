@@ -194,11 +194,38 @@ test('raw IP link types: 101, 12 and 14 by version nibble, 228 and 229 fixed', (
 });
 
 test('link types we do not decode are UNSUPPORTED_LINKTYPE', () => {
-  for (const lt of [239, 160, 127, 105, 9, 50, 104, 2, 65535]) {
+  for (const lt of [160, 127, 105, 9, 50, 104, 2, 65535]) {
     const v = decodeBytes(RAW_V4, lt);
     assert.equal(v.status, DecodeStatus.UNSUPPORTED_LINKTYPE, `link type ${lt}`);
     assert.equal(v.ipVersion, 0);
   }
+});
+
+/** An NFLOG frame: header (AF_INET, v0, group 0), an NFULA_PREFIX TLV, then NFULA_PAYLOAD with the packet. */
+function nflog(packet: Uint8Array, littleEndian: boolean): Uint8Array {
+  const tlv = (type: number, value: Uint8Array): Uint8Array => {
+    const length = 4 + value.length;
+    const out = new Uint8Array((length + 3) & ~3);
+    const dv = new DataView(out.buffer);
+    dv.setUint16(0, length, littleEndian);
+    dv.setUint16(2, type, littleEndian);
+    out.set(value, 4);
+    return out;
+  };
+  const parts = [new Uint8Array([2, 0, 0, 0]), tlv(10, new TextEncoder().encode('weft\0')), tlv(9, packet)];
+  const frame = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) { frame.set(p, off); off += p.length; }
+  return frame;
+}
+
+test('NFLOG (239): the packet is found in the NFULA_PAYLOAD TLV, in either host byte order', () => {
+  const expected = flowLine(decodeBytes(RAW_V4, LinkType.RAW));
+  assert.equal(flowLine(decodeBytes(nflog(RAW_V4, true), LinkType.NFLOG)), expected);
+  assert.equal(flowLine(decodeBytes(nflog(RAW_V4, false), LinkType.NFLOG)), expected);
+  const cut = nflog(RAW_V4, true);
+  assert.equal(decodeBytes(cut, LinkType.NFLOG, 3).status, DecodeStatus.TRUNCATED_LINK);
+  assert.equal(decodeBytes(new Uint8Array([2, 0, 0, 0]), LinkType.NFLOG).status, DecodeStatus.NOT_IP);
 });
 
 test('802.3/LLC is not IP unless SNAP carries an IP EtherType; ARP is not IP', () => {

@@ -8,6 +8,8 @@
  *  IPV4 (228) / IPV6 (229)
  *  LINUX_SLL (113)  | pkttype(16) | ARPHRD(16) | addr len(16) | addr(64) | protocol(16) |
  *  LINUX_SLL2 (276) | protocol(16) | rsvd(16) | ifindex(32) | ARPHRD(16) | pkttype(8) | addr len(8) | addr(64) |
+ *  NFLOG (239)      | family(8) | version(8) | resource id(16) | TLV… (length(16), type(16) in the
+ *                     capturing host's byte order, padded to 4) — the packet is the NFULA_PAYLOAD TLV
  * ```
  * Every other link type is UNSUPPORTED_LINKTYPE.
  */
@@ -26,6 +28,11 @@ const NULL_HEADER_LEN = 4;
 const SLL_HEADER_LEN = 16;
 const SLL2_HEADER_LEN = 20;
 const ARPHRD_NETLINK = 824; // Linux <linux/if_arp.h>: nlmon captures, not packets
+const NFLOG_HEADER_LEN = 4;
+const NFLOG_TLV_HEADER_LEN = 4;
+const NFULA_PAYLOAD = 9; // <linux/netfilter/nfnetlink_log.h>
+const LINUX_AF_INET = 2;
+const LINUX_AF_INET6 = 10;
 
 function layerForAddressFamily(af: number): Layer {
   if (af === BSD_AF_INET) return Layer.IPV4;
@@ -86,7 +93,40 @@ export function decodeLink(v: PacketView, b: Uint8Array, c: Cursor): DecodeStatu
       c.next = arphrd === ARPHRD_NETLINK ? Layer.NONE : layerForEthertype(proto);
       return DecodeStatus.OK;
     }
+    case LinkType.NFLOG:
+      return decodeNflog(b, c);
     default:
       return DecodeStatus.UNSUPPORTED_LINKTYPE;
   }
+}
+
+/**
+ * NFLOG (iptables/nftables `log group`): walks the TLVs to the payload TLV, which holds the IP
+ * packet. TLV fields are in the capturing host's byte order, which the file does not record:
+ * little-endian is tried first (the common case) and big-endian when that makes no sense.
+ */
+function decodeNflog(b: Uint8Array, c: Cursor): DecodeStatus {
+  if (c.end - c.off < NFLOG_HEADER_LEN) return DecodeStatus.TRUNCATED_LINK;
+  const family = b[c.off]!;
+  let off = c.off + NFLOG_HEADER_LEN;
+  let littleEndian = true;
+  while (off + NFLOG_TLV_HEADER_LEN <= c.end) {
+    let length = littleEndian ? b[off]! | (b[off + 1]! << 8) : u16(b, off);
+    if (length < NFLOG_TLV_HEADER_LEN || off + length > c.end + 3) {
+      if (!littleEndian || off !== c.off + NFLOG_HEADER_LEN) return DecodeStatus.TRUNCATED_LINK;
+      littleEndian = false; // first TLV nonsensical as little-endian: the writer was big-endian
+      length = u16(b, off);
+      if (length < NFLOG_TLV_HEADER_LEN || off + length > c.end + 3) return DecodeStatus.TRUNCATED_LINK;
+    }
+    const type = (littleEndian ? b[off + 2]! | (b[off + 3]! << 8) : u16(b, off + 2)) & 0x7fff; // top bit: nested
+    if (type === NFULA_PAYLOAD) {
+      c.off = off + NFLOG_TLV_HEADER_LEN;
+      const payloadEnd = off + length;
+      if (payloadEnd < c.end) { c.end = payloadEnd; c.capEnd = payloadEnd; c.declEnd = payloadEnd; }
+      c.next = family === LINUX_AF_INET ? Layer.IPV4 : family === LINUX_AF_INET6 ? Layer.IPV6 : layerForIpVersion(b, c.off, c.end);
+      return c.next === Layer.NONE ? DecodeStatus.BAD_IP_VERSION : DecodeStatus.OK;
+    }
+    off += (length + 3) & ~3;
+  }
+  return DecodeStatus.NOT_IP; // a log message without a packet
 }

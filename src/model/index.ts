@@ -7,3 +7,4 @@ export * from './decode-status.js';
 export * from './link-type.js';
 export * from './observation-point.js';
 export * from './flow-record.js';
+export * from './stats-record.js';

@@ -10,6 +10,7 @@ export const LinkType = {
   IPV4: 228,
   IPV6: 229,
   LINUX_SLL2: 276,
+  NFLOG: 239, // Linux netfilter log messages carrying the packet
 } as const;
 export type LinkType = (typeof LinkType)[keyof typeof LinkType];
 
