@@ -1,0 +1,192 @@
+/**
+ * The replay pipeline: capture files → decode → flow metering → sinks, in one thread.
+ *
+ *   readCaptureFile ─► PacketView ─► decodePacket ─► FlowTable.observe
+ *        │ (per chunk)                                     │ emit(FlowRecord)
+ *        └──────────── progress: flush the batch ◄─────────┘ batch ─► Sink[]
+ *
+ * Records are batched per input chunk (about a megabyte of packets), so sinks see arrays, not
+ * single records. Nothing here allocates per packet; the flow table allocates one record per flow.
+ */
+import type { Readable } from 'node:stream';
+import { AgentError, ErrorCode } from '../core/errors.js';
+import { readCaptureFile, type CaptureHandler, type CaptureSummary } from '../capture/index.js';
+import { decodePacket } from '../decode/index.js';
+import { FlowTable, type FlowConfig } from '../flow/index.js';
+import {
+  DECODE_STATUS_COUNT, DECODE_STATUS_NAMES, DecodeStatus, FlowEndReason, PacketView, linkTypeName,
+  type ExportRecord, type FlowRecord, type ObservationPoint, type StatsRecord,
+} from '../model/index.js';
+import type { Sink } from '../export/index.js';
+
+export interface ReplayOptions {
+  readonly flow?: Partial<FlowConfig>;
+  /** One line per warning (truncated file, unsupported link type, …). */
+  readonly warn: (message: string) => void;
+  /** Called once per input chunk with the file being read and its progress. */
+  readonly progress?: (file: string, bytesRead: number, bytesTotal: number, packets: number) => void;
+  /** Standard input, when a file is `-` (tests pass their own stream). */
+  readonly stdin?: Readable;
+}
+
+export interface FileOutcome {
+  readonly file: string;
+  readonly summary?: CaptureSummary;
+  readonly error?: Error;
+}
+
+export interface ReplayResult {
+  readonly files: readonly FileOutcome[];
+  readonly stats: StatsRecord;
+}
+
+export class ReplayPipeline implements CaptureHandler {
+  /** Observation points by index; the encoders read this array. */
+  readonly points: ObservationPoint[] = [];
+  private readonly options: ReplayOptions;
+  private readonly view = new PacketView();
+  private readonly table: FlowTable;
+  private readonly batch: ExportRecord[] = [];
+  private sinks: readonly Sink[] = [];
+  private currentFile = '';
+  private readonly statusCounts = new Float64Array(DECODE_STATUS_COUNT);
+  private readonly warnedLinkTypes = new Set<number>();
+  private packetsRead = 0;
+  private wireBytes = 0;
+  private fileBytes = 0;
+  private captureDropped = 0;
+  private lastSec = 0;
+  private lastNsec = 0;
+  private tsDigits = 0;
+  private readonly pendingWrites: Promise<void>[] = [];
+
+  constructor(options: ReplayOptions) {
+    this.options = options;
+    this.table = new FlowTable(options.flow ?? {}, (record: FlowRecord) => { this.batch.push(record); });
+  }
+
+  /** Reads every file in order through the pipeline into the sinks, then emits the stats record. */
+  async run(files: readonly string[], sinks: readonly Sink[]): Promise<ReplayResult> {
+    this.sinks = sinks;
+    const outcomes: FileOutcome[] = [];
+    for (const file of files) {
+      this.currentFile = file;
+      try {
+        const summary = await readCaptureFile(file, this, {
+          firstInterfaceIndex: this.points.length,
+          view: this.view,
+          ...(file === '-' && this.options.stdin !== undefined ? { input: this.options.stdin } : {}),
+        });
+        this.fileBytes += summary.bytesRead;
+        outcomes.push({ file, summary });
+      } catch (error) {
+        outcomes.push({ file, error: asCaptureError(file, error) });
+      }
+      await this.drainBatch();
+    }
+    this.table.flushAll(FlowEndReason.FORCED_END);
+    const stats = this.statsRecord(outcomes);
+    this.batch.push(stats);
+    await this.drainBatch();
+    for (const sink of sinks) await sink.flush();
+    return { files: outcomes, stats };
+  }
+
+  // ── CaptureHandler ────────────────────────────────────────────────────────────────────────────
+
+  packet(view: PacketView): void {
+    this.packetsRead++;
+    this.wireBytes += view.wireLength;
+    const status = decodePacket(view);
+    this.statusCounts[status]! += 1;
+    if (status === DecodeStatus.OK) {
+      this.table.observe(view);
+    } else if (status === DecodeStatus.UNSUPPORTED_LINKTYPE && !this.warnedLinkTypes.has(view.linkType)) {
+      this.warnedLinkTypes.add(view.linkType);
+      this.options.warn(`${this.currentFile}: skipping packets of unsupported ${linkTypeName(view.linkType)}`);
+    }
+    // Packet time drives the flow timeouts; captures are not always in order, so keep the max.
+    if (view.tsSec > this.lastSec || (view.tsSec === this.lastSec && view.tsNsec > this.lastNsec)) {
+      this.lastSec = view.tsSec;
+      this.lastNsec = view.tsNsec;
+      this.table.advance(view.tsSec, view.tsNsec);
+    }
+    if (view.tsDigits > this.tsDigits) this.tsDigits = view.tsDigits;
+  }
+
+  interface(point: ObservationPoint): void {
+    this.points[point.index] = point;
+  }
+
+  warning(message: string): void {
+    this.options.warn(message);
+  }
+
+  progress(bytesRead: number, bytesTotal: number): void {
+    this.options.progress?.(this.currentFile, bytesRead, bytesTotal, this.packetsRead);
+    if (this.batch.length > 0) this.writeBatch();
+  }
+
+  interfaceStats(_interfaceIndex: number, _received: number | undefined, dropped: number | undefined): void {
+    if (dropped !== undefined) this.captureDropped += dropped;
+  }
+
+  // ── records ───────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Hands the batch to every sink. Sinks keep the order of their write calls themselves; the
+   * promises of asynchronous sinks are collected and awaited at file boundaries and at the end.
+   */
+  private writeBatch(): void {
+    const batch = this.batch.splice(0, this.batch.length);
+    for (const sink of this.sinks) {
+      const pending = sink.write(batch);
+      if (pending !== undefined) this.pendingWrites.push(pending);
+    }
+  }
+
+  private async drainBatch(): Promise<void> {
+    if (this.batch.length > 0) this.writeBatch();
+    const pending = this.pendingWrites.splice(0, this.pendingWrites.length);
+    await Promise.all(pending);
+  }
+
+  private statsRecord(outcomes: readonly FileOutcome[]): StatsRecord {
+    const counters: Record<string, number> = {
+      files: outcomes.length,
+      files_failed: outcomes.filter((o) => o.error !== undefined).length,
+      files_truncated: outcomes.filter((o) => o.summary?.truncated === true).length,
+      bytes_read: this.fileBytes,
+      packets_read: this.packetsRead,
+      packets_wire_bytes: this.wireBytes,
+      packets_decoded: this.statusCounts[DecodeStatus.OK] ?? 0,
+      packets_not_ip: this.statusCounts[DecodeStatus.NOT_IP] ?? 0,
+      packets_unsupported_linktype: this.statusCounts[DecodeStatus.UNSUPPORTED_LINKTYPE] ?? 0,
+      packets_malformed: 0,
+      capture_dropped: this.captureDropped,
+    };
+    let malformed = 0;
+    for (let s = 0; s < DECODE_STATUS_COUNT; s++) {
+      if (s === DecodeStatus.OK || s === DecodeStatus.NOT_IP || s === DecodeStatus.UNSUPPORTED_LINKTYPE) continue;
+      const n = this.statusCounts[s] ?? 0;
+      malformed += n;
+      if (n > 0) counters[`malformed_${DECODE_STATUS_NAMES[s]}`] = n;
+    }
+    counters['packets_malformed'] = malformed;
+    Object.assign(counters, this.table.counters());
+    return { kind: 'stats', sec: this.lastSec, nsec: this.lastNsec, tsDigits: this.tsDigits || 6, counters };
+  }
+}
+
+/** A file that cannot be opened or read is the user's input problem, not a crash: name it. */
+function asCaptureError(file: string, error: unknown): AgentError {
+  if (error instanceof AgentError) return error;
+  const errno = error as NodeJS.ErrnoException;
+  if (typeof errno.code === 'string' && typeof errno.syscall === 'string') {
+    return new AgentError(ErrorCode.CAPTURE_IO, `${file}: cannot read: ${errno.message}`, { cause: error });
+  }
+  if (errno.code === 'Z_DATA_ERROR' || errno.code === 'Z_BUF_ERROR') {
+    return new AgentError(ErrorCode.CAPTURE_FORMAT, `${file}: gzip: ${errno.message}`, { cause: error });
+  }
+  throw error;
+}
