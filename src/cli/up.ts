@@ -101,7 +101,7 @@ class TopFlows {
   table(): string {
     this.trim();
     const rows = this.flows.map((f) => [
-      ianaProtocolName(f.ipProto), `${f.sourceIp}:${f.sourcePort}`, `${f.destinationIp}:${f.destinationPort}`,
+      ianaProtocolName(f.ipProto), endpoint(f.sourceIp, f.sourcePort), endpoint(f.destinationIp, f.destinationPort),
       String(f.sourcePackets + f.destinationPackets), String(f.sourceBytes + f.destinationBytes), f.communityId,
     ]);
     const head = ['proto', 'source', 'destination', 'packets', 'bytes', 'community id'];
@@ -109,4 +109,9 @@ class TopFlows {
     const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd();
     return [`top ${rows.length} flows by bytes:`, line(head), ...rows.map(line)].join('\n') + '\n';
   }
+}
+
+/** `10.0.0.1:80`, `[2001:db8::1]:443`. */
+function endpoint(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }

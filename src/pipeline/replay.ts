@@ -52,6 +52,7 @@ export class ReplayPipeline implements CaptureHandler {
   private readonly statusCounts = new Float64Array(DECODE_STATUS_COUNT);
   private readonly warnedLinkTypes = new Set<number>();
   private packetsRead = 0;
+  private flowsEmitted = 0;
   private wireBytes = 0;
   private fileBytes = 0;
   private captureDropped = 0;
@@ -62,7 +63,7 @@ export class ReplayPipeline implements CaptureHandler {
 
   constructor(options: ReplayOptions) {
     this.options = options;
-    this.table = new FlowTable(options.flow ?? {}, (record: FlowRecord) => { this.batch.push(record); });
+    this.table = new FlowTable(options.flow ?? {}, (record: FlowRecord) => { this.flowsEmitted++; this.batch.push(record); });
   }
 
   /** Reads every file in order through the pipeline into the sinks, then emits the stats record. */
@@ -174,6 +175,7 @@ export class ReplayPipeline implements CaptureHandler {
     }
     counters['packets_malformed'] = malformed;
     Object.assign(counters, this.table.counters());
+    counters['flows_emitted'] = this.flowsEmitted;
     return { kind: 'stats', sec: this.lastSec, nsec: this.lastNsec, tsDigits: this.tsDigits || 6, counters };
   }
 }
