@@ -176,6 +176,11 @@ export class ReplayPipeline implements CaptureHandler {
     counters['packets_malformed'] = malformed;
     Object.assign(counters, this.table.counters());
     counters['flows_emitted'] = this.flowsEmitted;
+    if (this.packetsRead === 0) {
+      // No packet time to speak of: stamp the record with the wall clock instead of the epoch.
+      const now = Date.now();
+      return { kind: 'stats', sec: Math.floor(now / 1000), nsec: (now % 1000) * 1e6, tsDigits: 3, counters };
+    }
     return { kind: 'stats', sec: this.lastSec, nsec: this.lastNsec, tsDigits: this.tsDigits || 6, counters };
   }
 }

@@ -1,0 +1,18 @@
+// docs/cli.md documents every flag each command's --help lists.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPLAY_HELP } from '../../src/cli/replay.js';
+import { UP_HELP } from '../../src/cli/up.js';
+import { REPO_ROOT } from '../support/corpus.js';
+
+test('docs/cli.md covers every flag of weft replay and weft up', () => {
+  const doc = readFileSync(join(REPO_ROOT, 'docs', 'cli.md'), 'utf8');
+  for (const [command, help] of [['replay', REPLAY_HELP], ['up', UP_HELP]] as const) {
+    const section = doc.slice(doc.indexOf(`## \`weft ${command}`));
+    for (const flag of new Set([...help.matchAll(/--[a-z][a-z-]+/g)].map((m) => m[0]))) {
+      assert.ok(section.includes(`\`${flag}`), `docs/cli.md lacks ${flag} of weft ${command}`);
+    }
+  }
+});
