@@ -1,8 +1,9 @@
 /**
  * @module capture — packet sources. `source.ts` is the contract (CaptureHandler, CaptureSummary)
  * every source implements; `pcap-file/` reads pcap and pcapng captures. Sources fill the frame
- * fields of a PacketView and never decode: they may import model/ and core/ only, and no other
+ * fields of a PacketView (or, `synthetic/`, write a deterministic workload capture) and never decode: they may import model/ and core/ only, and no other
  * stage module.
  */
 export type { CaptureHandler, CaptureSummary } from './source.js';
 export * from './pcap-file/index.js';
+export * from './synthetic/index.js';

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generate } from '../../bench/generate.js';
+import { generate } from '../capture/index.js';
 import { EcsJsonEncoder, JsonLinesSink } from '../export/index.js';
 import type { FlowRecord } from '../model/index.js';
 import { ianaProtocolName } from '../export/index.js';
