@@ -2,7 +2,9 @@
  * The contract between a packet source and the pipeline.
  *
  * A source fills one reusable PacketView per packet (frame fields only) and calls
- * `handler.packet(view)` synchronously; the view and its bytes are valid only during that call.
+ * `handler.packet(view)` synchronously; the view is valid only during that call. Its `bytes` (the
+ * chunk of input the frame lies in) stay unchanged until the source's next call other than
+ * `packet` (the replay pipeline decodes and meters packets in small groups and relies on this).
  */
 import type { ObservationPoint } from '../model/observation-point.js';
 import type { PacketView } from '../model/packet-view.js';

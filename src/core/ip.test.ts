@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { formatIp, formatIpv4, formatIpv6, parseIp } from './ip.js';
 import { CORPUS_SKIP, corpusNames, truthFrames } from '../../test/support/corpus.js';
 
@@ -18,6 +19,31 @@ test('IPv6 text follows RFC 5952', () => {
   assert.equal(formatIpv6(0x20010db8, 0x00010001, 0x00010001, 0x00010001), '2001:db8:1:1:1:1:1:1');
   assert.equal(formatIpv6(0x20010db8, 0x0000aaaa, 0xbbbbcccc, 0xddddeeee), '2001:db8:0:aaaa:bbbb:cccc:dddd:eeee'); // one zero group is not compressed
   assert.equal(formatIpv6(0, 0, 0xffff, 0x01020304), '::ffff:1.2.3.4');
+});
+
+test('IPv6 text agrees with a plain reference implementation on any address', () => {
+  // The straightforward RFC 5952 formatter formatIpv6 replaced (arrays, map, join).
+  const reference = (w: readonly number[]): string => {
+    const [w0, w1, w2, w3] = w as [number, number, number, number];
+    if (w0 === 0 && w1 === 0 && w2 === 0xffff) return `::ffff:${formatIpv4(w3 >>> 0)}`;
+    const g = [w0 >>> 16, w0 & 0xffff, w1 >>> 16, w1 & 0xffff, w2 >>> 16, w2 & 0xffff, w3 >>> 16, w3 & 0xffff];
+    let bestStart = -1;
+    let bestLen = 1;
+    for (let i = 0; i < 8;) {
+      if (g[i] !== 0) { i++; continue; }
+      let j = i;
+      while (j < 8 && g[j] === 0) j++;
+      if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
+      i = j;
+    }
+    const hex = (from: number, to: number): string => g.slice(from, to).map((x) => x.toString(16)).join(':');
+    return bestStart < 0 ? hex(0, 8) : `${hex(0, bestStart)}::${hex(bestStart + bestLen, 8)}`;
+  };
+  // Words drawn mostly from 0, 0xffff and a few patterns, so zero runs of every length and place occur.
+  const word = fc.oneof(fc.constant(0), fc.constant(0xffff), fc.constantFrom(0x10000, 0x1, 0xabc0000, 0x0000f00d), fc.nat({ max: 0xffffffff }));
+  fc.assert(fc.property(fc.tuple(word, word, word, word), (w) => {
+    assert.equal(formatIpv6(w[0], w[1], w[2], w[3]), reference(w));
+  }), { numRuns: 5000 });
 });
 
 test('parseIp rejects what is not an address', () => {

@@ -8,10 +8,17 @@ export function formatIpv4(word: number): string {
   return `${word >>> 24}.${(word >>> 16) & 0xff}.${(word >>> 8) & 0xff}.${word & 0xff}`;
 }
 
+/** The eight 16-bit groups of the address being formatted, and its text (reused by every call). */
+const GROUPS = new Int32Array(8);
+const TEXT = Buffer.alloc(64);
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+
 export function formatIpv6(w0: number, w1: number, w2: number, w3: number): string {
-  const g = [w0 >>> 16, w0 & 0xffff, w1 >>> 16, w1 & 0xffff, w2 >>> 16, w2 & 0xffff, w3 >>> 16, w3 & 0xffff];
   // RFC 5952 §5: ::ffff:a.b.c.d for IPv4-mapped addresses.
   if (w0 === 0 && w1 === 0 && w2 === 0xffff) return `::ffff:${formatIpv4(w3 >>> 0)}`;
+  const g = GROUPS;
+  g[0] = w0 >>> 16; g[1] = w0 & 0xffff; g[2] = w1 >>> 16; g[3] = w1 & 0xffff;
+  g[4] = w2 >>> 16; g[5] = w2 & 0xffff; g[6] = w3 >>> 16; g[7] = w3 & 0xffff;
   // RFC 5952 §4.2: compress the longest run (≥ 2) of zero groups, the first one on a tie.
   let bestStart = -1;
   let bestLen = 1;
@@ -22,9 +29,24 @@ export function formatIpv6(w0: number, w1: number, w2: number, w3: number): stri
     if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
     i = j;
   }
-  const hex = (from: number, to: number): string => g.slice(from, to).map((x) => (x as number).toString(16)).join(':');
-  if (bestStart < 0) return hex(0, 8);
-  return `${hex(0, bestStart)}::${hex(bestStart + bestLen, 8)}`;
+  // Groups in lowercase hex without leading zeros (§4.1, §4.3), ':' between, '::' for the run.
+  const t = TEXT;
+  let p = 0;
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      t[p++] = 0x3a;
+      t[p++] = 0x3a;
+      i += bestLen - 1;
+      continue;
+    }
+    if (p > 0 && t[p - 1] !== 0x3a) t[p++] = 0x3a;
+    const x = g[i]!;
+    if (x >= 0x1000) t[p++] = HEX_DIGITS[x >>> 12]!;
+    if (x >= 0x100) t[p++] = HEX_DIGITS[(x >>> 8) & 15]!;
+    if (x >= 0x10) t[p++] = HEX_DIGITS[(x >>> 4) & 15]!;
+    t[p++] = HEX_DIGITS[x & 15]!;
+  }
+  return t.toString('latin1', 0, p);
 }
 
 /** Formats an address held as words: IPv4 in word 3, or IPv6 in all four. */

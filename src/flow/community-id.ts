@@ -10,10 +10,12 @@
  * the "ports" are the type and the code — or, for request/reply types, the type and its
  * counterpart, so that a request and its reply get the same ID.
  *
- * Called once per flow record, never per packet: the allocation of the hash input is fine here.
+ * Called once per flow record, never per packet. It still runs up to a million times a second, so
+ * the input, the digest and the text are built in reused buffers and hashed by ./sha1.ts: the only
+ * allocation is the returned string.
  */
-import { createHash } from 'node:crypto';
 import { parseIp } from '../core/index.js';
+import { paddedLength, sha1Into } from './sha1.js';
 
 /** IANA protocol numbers used here (https://www.iana.org/assignments/protocol-numbers). */
 export const IPPROTO_ICMP = 1;
@@ -87,39 +89,101 @@ export function communityIdFromWords(
     oneWay = icmpIsOneWay(proto, sport);
     dport = icmpPortEquivalent(proto, sport, dport);
   }
+  const v6 = ipVersion !== 4;
   // Order the endpoints: smaller (address bytes, port) first, unless one-way.
   let flip = false;
   if (!oneWay) {
-    const sw = ipVersion === 4 ? [s3] : [s0, s1, s2, s3];
-    const dw = ipVersion === 4 ? [d3] : [d0, d1, d2, d3];
     let cmp = 0;
-    for (let i = 0; i < sw.length && cmp === 0; i++) {
-      const a = sw[i]! >>> 0;
-      const b = dw[i]! >>> 0;
-      if (a !== b) cmp = a < b ? -1 : 1;
-    }
+    if (v6) cmp = compareWords(s0, d0) || compareWords(s1, d1) || compareWords(s2, d2);
+    if (cmp === 0) cmp = compareWords(s3, d3);
     if (cmp === 0 && ports) cmp = sport < dport ? -1 : sport > dport ? 1 : 0;
     flip = cmp > 0;
   }
-  const alen = ipVersion === 4 ? 4 : 16;
-  const buf = Buffer.alloc(2 + 2 * alen + 2 + (ports ? 4 : 0));
-  let o = 0;
-  buf.writeUInt16BE(seed & 0xffff, o); o += 2;
-  const writeAddr = (w0: number, w1: number, w2: number, w3: number): void => {
-    if (alen === 16) {
-      buf.writeUInt32BE(w0 >>> 0, o); buf.writeUInt32BE(w1 >>> 0, o + 4); buf.writeUInt32BE(w2 >>> 0, o + 8); o += 12;
-    }
-    buf.writeUInt32BE(w3 >>> 0, o); o += 4;
-  };
-  if (flip) { writeAddr(d0, d1, d2, d3); writeAddr(s0, s1, s2, s3); } else { writeAddr(s0, s1, s2, s3); writeAddr(d0, d1, d2, d3); }
-  buf[o++] = proto & 0xff;
-  buf[o++] = 0;
-  if (ports) {
-    buf.writeUInt16BE((flip ? dport : sport) & 0xffff, o);
-    buf.writeUInt16BE((flip ? sport : dport) & 0xffff, o + 2);
+  // seed:u16 │ saddr │ daddr │ proto:u8 │ 0:u8 │ sport:u16 │ dport:u16
+  const b = INPUT;
+  b[0] = (seed >>> 8) & 0xff;
+  b[1] = seed & 0xff;
+  let o = 2;
+  if (flip) {
+    o = putAddress(b, o, v6, d0, d1, d2, d3);
+    o = putAddress(b, o, v6, s0, s1, s2, s3);
+  } else {
+    o = putAddress(b, o, v6, s0, s1, s2, s3);
+    o = putAddress(b, o, v6, d0, d1, d2, d3);
   }
-  const digest = createHash('sha1').update(buf).digest();
-  return `1:${digest.toString(base64 ? 'base64' : 'hex')}`;
+  b[o++] = proto & 0xff;
+  b[o++] = 0;
+  if (ports) {
+    const first = flip ? dport : sport;
+    const second = flip ? sport : dport;
+    b[o++] = (first >>> 8) & 0xff; b[o++] = first & 0xff;
+    b[o++] = (second >>> 8) & 0xff; b[o++] = second & 0xff;
+  }
+  sha1Into(b, o, DIGEST);
+  return base64 ? base64Text() : hexText();
+}
+
+/** The hash input, with room for SHA-1 padding (40 bytes at most: IPv6 with ports). */
+const INPUT = new Uint8Array(paddedLength(40));
+const DIGEST = new Uint8Array(20);
+/** "1:" and the encoded digest (40 hex digits at most); decoded to a string in one call. */
+const TEXT = Buffer.alloc(42);
+TEXT[0] = 0x31; // '1'
+TEXT[1] = 0x3a; // ':'
+const BASE64 = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', 'latin1');
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+
+function compareWords(a: number, b: number): number {
+  const x = a >>> 0;
+  const y = b >>> 0;
+  return x === y ? 0 : x < y ? -1 : 1;
+}
+
+/** Writes an address (IPv4: word 3 only) in network order; returns the next offset. */
+function putAddress(b: Uint8Array, o: number, v6: boolean, w0: number, w1: number, w2: number, w3: number): number {
+  if (v6) {
+    o = putWord(b, o, w0);
+    o = putWord(b, o, w1);
+    o = putWord(b, o, w2);
+  }
+  return putWord(b, o, w3);
+}
+
+function putWord(b: Uint8Array, o: number, w: number): number {
+  b[o] = w >>> 24;
+  b[o + 1] = (w >>> 16) & 0xff;
+  b[o + 2] = (w >>> 8) & 0xff;
+  b[o + 3] = w & 0xff;
+  return o + 4;
+}
+
+/** "1:" + base64 of the 20-byte digest (28 characters, one '=' of padding). */
+function base64Text(): string {
+  const d = DIGEST;
+  let o = 2;
+  for (let i = 0; i < 18; i += 3) {
+    const n = (d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!;
+    TEXT[o] = BASE64[n >>> 18]!;
+    TEXT[o + 1] = BASE64[(n >>> 12) & 63]!;
+    TEXT[o + 2] = BASE64[(n >>> 6) & 63]!;
+    TEXT[o + 3] = BASE64[n & 63]!;
+    o += 4;
+  }
+  const n = (d[18]! << 8) | d[19]!;
+  TEXT[o] = BASE64[n >>> 10]!;
+  TEXT[o + 1] = BASE64[(n >>> 4) & 63]!;
+  TEXT[o + 2] = BASE64[(n << 2) & 63]!;
+  TEXT[o + 3] = 0x3d; // '='
+  return TEXT.toString('latin1', 0, o + 4);
+}
+
+/** "1:" + the digest in lowercase hex. */
+function hexText(): string {
+  for (let i = 0; i < 20; i++) {
+    TEXT[2 + 2 * i] = HEX[DIGEST[i]! >>> 4]!;
+    TEXT[3 + 2 * i] = HEX[DIGEST[i]! & 15]!;
+  }
+  return TEXT.toString('latin1', 0, 42);
 }
 
 export interface CommunityIdOptions {

@@ -537,3 +537,20 @@ describe('FlowTable: capacity', () => {
     console.log(`# 1M flows: ${ms.toFixed(0)} ms, ${perFlow} B/flow, ${(table.memoryBytes / 2 ** 20).toFixed(0)} MiB`);
   });
 });
+
+describe('FlowTable: final flush order', () => {
+  it('emits by first-seen time (seconds, then nanoseconds), ties in slot order, over many flows and seconds', () => {
+    const { table, records, send } = setup({ idleTimeoutMs: 1e9, activeTimeoutMs: 1e9 });
+    // Start times out of order, spread over ~70 000 s (several radix digits) with many exact ties.
+    const starts: number[] = [];
+    for (let i = 0; i < 3000; i++) starts.push(((i * 7919) % 997) * 70_123.456 + (i % 5 === 0 ? 0 : (i % 3) * 0.25));
+    for (const [i, ms] of starts.entries()) {
+      send({ src: '10.1.0.1', dst: '10.2.0.1', proto: UDP, sport: 1024 + (i % 60000), dport: 53 + Math.floor(i / 60000), ms });
+    }
+    table.flushAll();
+    assert.equal(records.length, starts.length);
+    // Slots are taken in arrival order here, so ties keep arrival order.
+    const expected = starts.map((ms, i) => ({ ms, i })).sort((a, b) => a.ms - b.ms || a.i - b.i).map((x) => 1024 + (x.i % 60000));
+    assert.deepEqual(records.map((r) => r.sourcePort), expected);
+  });
+});

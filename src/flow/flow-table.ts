@@ -1,5 +1,5 @@
 /**
- * The flow meter: RFC 5103 biflows in an open-addressing table over struct-of-arrays typed arrays.
+ * The flow meter: RFC 5103 biflows in an open-addressing table over typed arrays.
  *
  * Key (13 uint32 words, canonical order of the two endpoints so both directions hash alike):
  *
@@ -7,9 +7,21 @@
  *        │ iface  │ vlanO:12 vlanI:12 proto:8  │ tunnelType:8 ipVer:8  │ tunnelId │ addr A │ addr B │ portA:16 portB:16
  *
  * "A" is the endpoint with the smaller (address, port); `ST_A_IS_SRC` remembers whether A is the
- * initiator (RFC 5103 source). Per-direction arrays are indexed [2e + 0] for A, [2e + 1] for B.
+ * initiator (RFC 5103 source). Per-direction fields come in pairs: A, then B.
  *
- * Each live flow is on exactly one intrusive doubly linked list (Int32Array prev/next):
+ * Store layout. A packet of a known flow touches one index line, the flow's hot block and its
+ * list links, so the fields it reads and writes sit together (array of structs) instead of in one
+ * typed array each (one cache miss each once the table outgrows the caches):
+ *
+ *   hot   128 B = 2 cache lines per flow, three views over one buffer (u32, f64, u8):
+ *         key 13 words │ state, digits, tcp flags A, B (bytes) │ first/last/touch nsec │ fragments
+ *         │ first/last/touch sec (f64) │ packets A, B │ octets A, B
+ *   links   8 B  prev, next (Int32Array pairs): apart from the hot blocks because moving a flow to
+ *                the LRU tail also writes its two neighbours' links, and 8 links share a cache line
+ *   warm   32 B  handshake/ending mark time, RTTs, key hash — TCP setup and teardown, expiry
+ *   cold   48 B  MACs, ICMP type/code, tunnel outer version/protocol/addresses — flow start, record
+ *
+ * Each live flow is on exactly one intrusive doubly linked list (the links):
  *   ACTIVE  — ordered by last-seen clock (LRU at the head): idle expiry and eviction pop the head;
  *   ENDING  — TCP flows after FIN both ways or RST, ordered by when they began ending: linger expiry.
  *
@@ -17,10 +29,7 @@
  * and linger are measured on the clock, the active timeout on the packet's own time, so a single
  * bogus timestamp cannot split every later packet into its own flow.
  *
- * Memory per flow slot (typed-array bytes / capacity, at the default 2 index slots per flow):
- *   key 52 + hash 4 + prev/next 8 + state/digits 2 + tcp flags 2 + icmp 2 + MACs 12
- *   + packets 16 + bytes 16 + first/last/touch/mark times 4×12 + RTT 16 + fragments 4
- *   + tunnel outer addresses 32 + outer version/proto 2 + index slots 16   = 232 B
+ * Memory per flow slot: 128 + 8 + 32 + 48 + 16 (two 8-byte index slots) = 232 B
  * → 1,048,576 flows ≈ 232 MiB (plus ~9 MiB for the 65,536-entry fragment table).
  */
 import { formatIp } from '../core/index.js';
@@ -43,6 +52,42 @@ const K_TUN = 2;
 const K_A = 4;
 const K_B = 8;
 const K_PORTS = 12;
+
+// Hot block: 32 words per flow (e << HOT_SHIFT words, e << 4 doubles, e << 7 bytes). The key is
+// words 0–12, so the index compares keys in place.
+const HOT_SHIFT = 5;
+const H_STATE = 52; // byte: ST_* bits and the handshake stage
+const H_DIGITS = 53; // byte: sub-second digits to print
+const H_FLAGS = 54; // bytes 54, 55: OR of the TCP flags sent by A, by B
+const H_FIRST_NSEC = 14; // words
+const H_LAST_NSEC = 15;
+const H_TOUCH_NSEC = 16;
+const H_FRAGS = 17;
+const H_FIRST_SEC = 9; // doubles
+const H_LAST_SEC = 10;
+/** Clock when the flow last got a packet (ACTIVE list order, idle expiry). */
+const H_TOUCH_SEC = 11;
+const H_PACKETS = 12; // doubles 12, 13: packets sent by A, by B
+const H_OCTETS = 14; // doubles 14, 15: octets sent by A, by B
+
+// Warm block: 8 words per flow (e << 3 words, e << 2 doubles).
+const WARM_SHIFT = 3;
+/** Handshake: time of the SYN or SYN/ACK; ending: clock when it began ending. */
+const W_MARK_SEC = 0; // double
+const W_RTT_SERVER = 1; // double
+const W_RTT_CLIENT = 2; // double
+const W_MARK_NSEC = 6; // word
+const W_HASH = 7; // word: the key hash (index removal, rebuild on growth)
+
+// Cold block: 48 bytes per flow (12 words).
+const COLD_BYTES = 48;
+const COLD_WORDS = 12;
+const C_MAC = 0; // bytes 0–5: MAC of side A, 6–11: of side B (from the first packet)
+const C_ICMP_TYPE = 12; // byte, of the first packet
+const C_ICMP_CODE = 13;
+const C_OUTER_VERSION = 14; // byte, 0 when not tunnelled
+const C_OUTER_PROTO = 15;
+const C_OUTER_ADDR = 4; // words 4–7: outer address of side A, 8–11: of side B
 const HASH_SEED_FLOW = 0x9e3779b9;
 const HASH_SEED_FRAG = 0x7f4a7c15;
 
@@ -82,9 +127,9 @@ function slotsFor(capacity: number): number {
   return n;
 }
 
-function hex2(b: number): string {
-  return b < 16 ? `0${b.toString(16)}` : b.toString(16);
-}
+/** Character codes of the lowercase hex digits, and of ':'. */
+const HEX_DIGIT = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+const COLON = 0x3a;
 
 /** Counters for the `stats` record (a snapshot; allocated per call). */
 export interface FlowTableStats {
@@ -124,49 +169,30 @@ export class FlowTable {
   private readonly fragTimeoutNs: number;
   private readonly seed: number;
 
-  // ── store ──────────────────────────────────────────────────────────────────────────────────
+  // ── store (layout in the file comment) ──────────────────────────────────────────────────
   private cap: number;
   private hwm = 0;
   private freeHead = -1;
   private live = 0;
   private index: KeyIndex;
-  private keys: Uint32Array;
-  private hash: Uint32Array;
-  private prev: Int32Array;
-  private next: Int32Array;
-  private state: Uint8Array;
-  private digits: Uint8Array;
-  /** [2e + side] */
-  private tcpFlags: Uint8Array;
-  /** [2e] type, [2e + 1] code of the first packet. */
-  private icmp: Uint8Array;
-  /** [12e + 6·side …]: the MAC of side A, then of side B (from the first packet). */
-  private mac: Uint8Array;
-  private packets: Float64Array;
-  private octets: Float64Array;
-  private firstSec: Float64Array;
-  private firstNsec: Uint32Array;
-  private lastSec: Float64Array;
-  private lastNsec: Uint32Array;
-  /** Clock when the flow last got a packet (ACTIVE list order, idle expiry). */
-  private touchSec: Float64Array;
-  private touchNsec: Uint32Array;
-  /** Handshake: time of the SYN or SYN/ACK; ending: clock when it began ending. */
-  private markSec: Float64Array;
-  private markNsec: Uint32Array;
-  private rttServer: Float64Array;
-  private rttClient: Float64Array;
-  private frags: Uint32Array;
-  /** [2e] outer IP version, [2e + 1] outer protocol. */
-  private outerMeta: Uint8Array;
-  /** [8e + 4·side …]: outer address of side A, then of side B. */
-  private outerAddr: Uint32Array;
+  private hotU32: Uint32Array;
+  private hotF64: Float64Array;
+  private hotU8: Uint8Array;
+  /** [2e] prev, [2e + 1] next on the flow's list (also the free list, through next). */
+  private links: Int32Array;
+  private warmU32: Uint32Array;
+  private warmF64: Float64Array;
+  private coldU32: Uint32Array;
+  private coldU8: Uint8Array;
 
   private readonly headOf = new Int32Array([-1, -1]);
   private readonly tailOf = new Int32Array([-1, -1]);
   private readonly probe = new Uint32Array(KEY_WORDS);
   private readonly fragProbe = new Uint32Array(FRAG_KEY_WORDS);
   private readonly frag: FragmentTable;
+
+  /** Sink for the loads of the prefetch methods (so that the compiler keeps them). */
+  private touched = 0;
 
   private clockSec = -Infinity;
   private clockNsec = 0;
@@ -196,31 +222,18 @@ export class FlowTable {
     this.seed = c.communityIdSeed;
     const n = c.initialCapacity;
     this.cap = n;
-    this.index = new KeyIndex(slotsFor(n), KEY_WORDS);
-    this.keys = new Uint32Array(n * KEY_WORDS);
-    this.hash = new Uint32Array(n);
-    this.prev = new Int32Array(n);
-    this.next = new Int32Array(n);
-    this.state = new Uint8Array(n);
-    this.digits = new Uint8Array(n);
-    this.tcpFlags = new Uint8Array(2 * n);
-    this.icmp = new Uint8Array(2 * n);
-    this.mac = new Uint8Array(12 * n);
-    this.packets = new Float64Array(2 * n);
-    this.octets = new Float64Array(2 * n);
-    this.firstSec = new Float64Array(n);
-    this.firstNsec = new Uint32Array(n);
-    this.lastSec = new Float64Array(n);
-    this.lastNsec = new Uint32Array(n);
-    this.touchSec = new Float64Array(n);
-    this.touchNsec = new Uint32Array(n);
-    this.markSec = new Float64Array(n);
-    this.markNsec = new Uint32Array(n);
-    this.rttServer = new Float64Array(n);
-    this.rttClient = new Float64Array(n);
-    this.frags = new Uint32Array(n);
-    this.outerMeta = new Uint8Array(2 * n);
-    this.outerAddr = new Uint32Array(8 * n);
+    this.index = new KeyIndex(slotsFor(n), KEY_WORDS, 1 << HOT_SHIFT);
+    const hot = new ArrayBuffer(n << (HOT_SHIFT + 2));
+    this.hotU32 = new Uint32Array(hot);
+    this.hotF64 = new Float64Array(hot);
+    this.hotU8 = new Uint8Array(hot);
+    this.links = new Int32Array(2 * n);
+    const warm = new ArrayBuffer(n << (WARM_SHIFT + 2));
+    this.warmU32 = new Uint32Array(warm);
+    this.warmF64 = new Float64Array(warm);
+    const cold = new ArrayBuffer(n * COLD_BYTES);
+    this.coldU32 = new Uint32Array(cold);
+    this.coldU8 = new Uint8Array(cold);
     this.frag = new FragmentTable(c.fragmentCapacity);
   }
 
@@ -238,13 +251,8 @@ export class FlowTable {
 
   /** Typed-array bytes of the flow store and its index. */
   get memoryBytes(): number {
-    return this.index.byteLength + this.keys.byteLength + this.hash.byteLength + this.prev.byteLength +
-      this.next.byteLength + this.state.byteLength + this.digits.byteLength + this.tcpFlags.byteLength +
-      this.icmp.byteLength + this.mac.byteLength + this.packets.byteLength + this.octets.byteLength +
-      this.firstSec.byteLength + this.firstNsec.byteLength + this.lastSec.byteLength + this.lastNsec.byteLength +
-      this.touchSec.byteLength + this.touchNsec.byteLength + this.markSec.byteLength + this.markNsec.byteLength +
-      this.rttServer.byteLength + this.rttClient.byteLength + this.frags.byteLength + this.outerMeta.byteLength +
-      this.outerAddr.byteLength;
+    return this.index.byteLength + this.hotU8.byteLength + this.links.byteLength + this.warmU32.byteLength +
+      this.coldU8.byteLength;
   }
 
   /** memoryBytes / capacity. */
@@ -286,8 +294,11 @@ export class FlowTable {
     return out;
   }
 
-  /** Counts one decoded packet into its flow. Views without IP are counted and ignored. */
-  observe(view: PacketView): void {
+  /**
+   * Counts one decoded packet into its flow. Views without IP are counted and ignored.
+   * @param hash `flowHash(view)` when the caller has it already (saves hashing the key twice).
+   */
+  observe(view: PacketView, hash = -1): void {
     const ver = view.ipVersion;
     if (ver !== 4 && ver !== 6) {
       this.nonIp++;
@@ -327,16 +338,9 @@ export class FlowTable {
       if (view.fragOffset !== 0) flags = 0;
     }
 
-    const p = this.probe;
-    p[0] = view.interfaceIndex;
-    p[K_META] = ((view.vlanOuter & 0xfff) << 20) | ((view.vlanInner & 0xfff) << 8) | (proto & 0xff);
-    p[K_TUN] = ((view.tunnelType & 0xff) << 8) | ver;
-    p[3] = view.tunnelId;
-    p[4] = view.src0; p[5] = view.src1; p[6] = view.src2; p[7] = view.src3;
-    p[8] = view.dst0; p[9] = view.dst1; p[10] = view.dst2; p[11] = view.dst3;
-    const fromA = this.canonicalize(sp, dp);
-
-    const e = this.locate(view, fromA, proto, flags, sec, nsec, icmpWord);
+    const fromA = this.keyOf(view, proto, ver, sp, dp);
+    if (hash < 0 || isFrag !== 0) hash = hashWords(this.probe, KEY_WORDS, HASH_SEED_FLOW);
+    const e = this.locate(view, hash, fromA, proto, flags, sec, nsec, icmpWord);
     this.account(e, fromA, 1, view.ipLength, flags, sec, nsec, sec, nsec, view.tsDigits, isFrag);
     if (proto === IPPROTO_TCP && (isFrag === 0 || view.fragOffset === 0)) this.tcpTrack(e, fromA, flags, sec, nsec);
 
@@ -350,6 +354,78 @@ export class FlowTable {
         ft.clearPending(fe);
       }
     }
+  }
+
+  // ── lookahead ──────────────────────────────────────────────────────────────────────────────
+  //
+  // Once the table outgrows the CPU caches, a packet's lookup waits on dependent cache misses
+  // (its index line, then its flow's hot block and links, then the links of its LRU neighbours),
+  // ~100 ns each, and little else overlaps them. A caller holding a batch of decoded packets can
+  // start those loads for the whole batch first, one level at a time:
+  //   for each: h[i] = flowHash(view[i]);   for each: prefetchIndex(h[i]);
+  //   for each: prefetchFlow(h[i]);         for each: prefetchNeighbours(h[i]);
+  //   then observe them in order.
+  // The loads of one pass do not depend on each other, so the CPU overlaps them. These methods
+  // only read (they change no flow state), so observing gives the same results with or without them.
+
+  /** The index hash of the packet's flow, or -1 when observe would not look one up directly. */
+  flowHash(view: PacketView): number {
+    const ver = view.ipVersion;
+    if ((ver !== 4 && ver !== 6) || view.isFragment) return -1;
+    const proto = view.ipProto;
+    let sp = 0;
+    let dp = 0;
+    if (proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_SCTP) {
+      sp = view.srcPort;
+      dp = view.dstPort;
+    } else if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
+      sp = view.icmpType;
+      dp = icmpPortEquivalent(proto, sp, view.icmpCode);
+    }
+    this.keyOf(view, proto, ver, sp, dp);
+    return hashWords(this.probe, KEY_WORDS, HASH_SEED_FLOW);
+  }
+
+  /** Starts loading the index slot of a flowHash. */
+  prefetchIndex(hash: number): void {
+    this.touched ^= this.index.slots[2 * (hash & this.index.mask)]!;
+  }
+
+  /** Starts loading the hot block and links of the flows whose hash is `hash` (after prefetchIndex). */
+  prefetchFlow(hash: number): void {
+    const slots = this.index.slots;
+    const mask = this.index.mask;
+    const h = hash | 0;
+    let touched = this.touched;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const s = slots[2 * i]!;
+      if (s === 0) break;
+      if (slots[2 * i + 1] === h) {
+        const w = (s - 1) << HOT_SHIFT;
+        touched ^= this.hotU32[w]! ^ this.hotU32[w + 16]! ^ this.links[2 * (s - 1)]!;
+      }
+    }
+    this.touched = touched;
+  }
+
+  /** Starts loading the links of the list neighbours of those flows (after prefetchFlow). */
+  prefetchNeighbours(hash: number): void {
+    const slots = this.index.slots;
+    const mask = this.index.mask;
+    const links = this.links;
+    const h = hash | 0;
+    let touched = this.touched;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const s = slots[2 * i]!;
+      if (s === 0) break;
+      if (slots[2 * i + 1] === h) {
+        const prev = links[2 * (s - 1)]!;
+        const next = links[2 * (s - 1) + 1]!;
+        if (prev >= 0) touched ^= links[2 * prev + 1]!;
+        if (next >= 0) touched ^= links[2 * next]!;
+      }
+    }
+    this.touched = touched;
   }
 
   /**
@@ -369,12 +445,12 @@ export class FlowTable {
       this.expireFragment();
     }
     let e = this.headOf[LIST_ACTIVE]!;
-    while (e >= 0 && elapsedNs(cs, cn, this.touchSec[e]!, this.touchNsec[e]!) >= this.idleNs) {
+    while (e >= 0 && this.idleFor(e, cs, cn) >= this.idleNs) {
       this.expire(e, FlowEndReason.IDLE_TIMEOUT);
       e = this.headOf[LIST_ACTIVE]!;
     }
     e = this.headOf[LIST_ENDING]!;
-    while (e >= 0 && elapsedNs(cs, cn, this.markSec[e]!, this.markNsec[e]!) >= this.lingerNs) {
+    while (e >= 0 && this.endingFor(e, cs, cn) >= this.lingerNs) {
       this.expire(e, FlowEndReason.END_OF_FLOW);
       e = this.headOf[LIST_ENDING]!;
     }
@@ -386,17 +462,10 @@ export class FlowTable {
    */
   flushAll(reason: FlowEndReason = FlowEndReason.FORCED_END): void {
     while (this.frag.head >= 0) this.expireFragment();
-    const order = new Int32Array(this.live);
-    let n = 0;
-    for (let list = 0; list < 2; list++) {
-      for (let e = this.headOf[list]!; e >= 0; e = this.next[e]!) order[n++] = e;
-    }
-    const fs = this.firstSec;
-    const fn = this.firstNsec;
-    order.sort((a, b) => (fs[a]! - fs[b]!) || (fn[a]! - fn[b]!) || (a - b));
-    for (let i = 0; i < n; i++) this.emit(order[i]!, reason);
+    const order = this.firstSeenOrder();
+    for (let i = 0; i < order.length; i++) this.emit(order[i]!, reason);
     this.index.clear();
-    this.state.fill(0);
+    for (let e = 0; e < this.hwm; e++) this.hotU8[(e << 7) + H_STATE] = 0;
     this.headOf.fill(-1);
     this.tailOf.fill(-1);
     this.hwm = 0;
@@ -404,7 +473,75 @@ export class FlowTable {
     this.live = 0;
   }
 
+  /** Live flows ordered by first-seen time, ties by slot. */
+  private firstSeenOrder(): Int32Array {
+    const f64 = this.hotF64;
+    const u32 = this.hotU32;
+    // In slot order first: the sorts below are stable, so ties stay in slot order.
+    let order = new Int32Array(this.live);
+    let n = 0;
+    let minSec = Infinity;
+    let maxSec = -Infinity;
+    let integral = true;
+    for (let e = 0; e < this.hwm; e++) {
+      if ((this.hotU8[(e << 7) + H_STATE]! & ST_LIVE) === 0) continue;
+      order[n++] = e;
+      const sec = f64[(e << 4) + H_FIRST_SEC]!;
+      if (sec < minSec) minSec = sec;
+      if (sec > maxSec) maxSec = sec;
+      if (!Number.isInteger(sec)) integral = false;
+    }
+    if (n < 2) return order;
+    if (!integral || maxSec - minSec >= 2 ** 32) {
+      // Not whole seconds in a 136-year span: compare (never happens with capture timestamps).
+      return order.sort((a, b) => (f64[(a << 4) + H_FIRST_SEC]! - f64[(b << 4) + H_FIRST_SEC]!) ||
+        (u32[(a << HOT_SHIFT) + H_FIRST_NSEC]! - u32[(b << HOT_SHIFT) + H_FIRST_NSEC]!) || (a - b));
+    }
+    // LSD radix sort on (second − minSec, nanoseconds): four stable passes of 16 bits, least
+    // significant first, over keys copied out of the flow blocks (which lie scattered over
+    // memory). At the end of a capture this orders ~10^5–10^6 flows, where a comparison sort
+    // calling back into JS costs a good fraction of a second.
+    const keys = [new Uint32Array(n), new Uint32Array(n)]; // [0] nanoseconds, [1] seconds − minSec
+    for (let i = 0; i < n; i++) {
+      const e = order[i]!;
+      keys[0]![i] = u32[(e << HOT_SHIFT) + H_FIRST_NSEC]!;
+      keys[1]![i] = f64[(e << 4) + H_FIRST_SEC]! - minSec;
+    }
+    let rank = Int32Array.from({ length: n }, (_, i) => i);
+    let spare = new Int32Array(n);
+    const counts = new Int32Array(65537);
+    for (let pass = 0; pass < 4; pass++) {
+      const key = keys[pass >> 1]!;
+      const shift = (pass & 1) * 16;
+      counts.fill(0);
+      for (let i = 0; i < n; i++) counts[((key[i]! >>> shift) & 0xffff) + 1]!++;
+      if (counts[((key[0]! >>> shift) & 0xffff) + 1] === n) continue; // one digit value: order unchanged
+      for (let d = 1; d <= 65536; d++) counts[d]! += counts[d - 1]!;
+      for (let i = 0; i < n; i++) {
+        const r = rank[i]!;
+        spare[counts[(key[r]! >>> shift) & 0xffff]!++] = r;
+      }
+      const t = rank;
+      rank = spare;
+      spare = t;
+    }
+    for (let i = 0; i < n; i++) spare[i] = order[rank[i]!]!;
+    return spare;
+  }
+
   // ── key and lookup ─────────────────────────────────────────────────────────────────────────
+
+  /** Builds the flow key of the packet in `probe` (canonical order); returns whether the sender is A. */
+  private keyOf(view: PacketView, proto: number, ver: number, sp: number, dp: number): boolean {
+    const p = this.probe;
+    p[0] = view.interfaceIndex;
+    p[K_META] = ((view.vlanOuter & 0xfff) << 20) | ((view.vlanInner & 0xfff) << 8) | (proto & 0xff);
+    p[K_TUN] = ((view.tunnelType & 0xff) << 8) | ver;
+    p[3] = view.tunnelId;
+    p[4] = view.src0; p[5] = view.src1; p[6] = view.src2; p[7] = view.src3;
+    p[8] = view.dst0; p[9] = view.dst1; p[10] = view.dst2; p[11] = view.dst3;
+    return this.canonicalize(sp, dp);
+  }
 
   /**
    * Orders the endpoints in `probe` (words 4–7 = sender, 8–11 = receiver) so the smaller
@@ -439,36 +576,46 @@ export class FlowTable {
    * Finds or creates the flow for the key in `probe`; ends the old flow first when it timed out,
    * finished lingering or a new SYN reuses its ports. Touches it (clock, LRU position).
    */
-  private locate(view: PacketView, fromA: boolean, proto: number, flags: number, sec: number, nsec: number, icmpWord: number): number {
-    const h = hashWords(this.probe, KEY_WORDS, HASH_SEED_FLOW);
-    let e = this.index.find(h, this.keys, this.probe);
+  private locate(view: PacketView, h: number, fromA: boolean, proto: number, flags: number, sec: number, nsec: number,
+    icmpWord: number): number {
+    let e = this.index.find(h, this.hotU32, this.probe);
     const cs = this.clockSec;
     const cn = this.clockNsec;
     if (e < 0) {
       e = this.allocate(h);
       this.initFlow(e, fromA, proto, flags, sec, nsec, view, icmpWord);
-    } else if ((this.state[e]! & ST_ENDING) !== 0) {
+    } else if ((this.hotU8[(e << 7) + H_STATE]! & ST_ENDING) !== 0) {
       const newSyn = proto === IPPROTO_TCP && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
-      if (newSyn || elapsedNs(cs, cn, this.markSec[e]!, this.markNsec[e]!) >= this.lingerNs) {
+      if (newSyn || this.endingFor(e, cs, cn) >= this.lingerNs) {
         this.emit(e, FlowEndReason.END_OF_FLOW);
         this.listRemove(LIST_ENDING, e);
         this.listAppend(LIST_ACTIVE, e);
         this.initFlow(e, fromA, proto, flags, sec, nsec, view, icmpWord);
       }
-    } else if (elapsedNs(cs, cn, this.touchSec[e]!, this.touchNsec[e]!) >= this.idleNs) {
+    } else if (this.idleFor(e, cs, cn) >= this.idleNs) {
       this.emit(e, FlowEndReason.IDLE_TIMEOUT);
       this.initFlow(e, fromA, proto, flags, sec, nsec, view, icmpWord);
       this.moveToTail(e);
     } else {
-      if (elapsedNs(sec, nsec, this.firstSec[e]!, this.firstNsec[e]!) >= this.activeNs) {
+      if (elapsedNs(sec, nsec, this.hotF64[(e << 4) + H_FIRST_SEC]!, this.hotU32[(e << HOT_SHIFT) + H_FIRST_NSEC]!) >= this.activeNs) {
         this.emit(e, FlowEndReason.ACTIVE_TIMEOUT);
         this.restartCounters(e, sec, nsec);
       }
       this.moveToTail(e);
     }
-    this.touchSec[e] = cs;
-    this.touchNsec[e] = cn;
+    this.hotF64[(e << 4) + H_TOUCH_SEC] = cs;
+    this.hotU32[(e << HOT_SHIFT) + H_TOUCH_NSEC] = cn;
     return e;
+  }
+
+  /** Nanoseconds from flow e's last packet (on the clock) to (cs, cn). */
+  private idleFor(e: number, cs: number, cn: number): number {
+    return elapsedNs(cs, cn, this.hotF64[(e << 4) + H_TOUCH_SEC]!, this.hotU32[(e << HOT_SHIFT) + H_TOUCH_NSEC]!);
+  }
+
+  /** Nanoseconds from when the ENDING flow e began ending to (cs, cn). */
+  private endingFor(e: number, cs: number, cn: number): number {
+    return elapsedNs(cs, cn, this.warmF64[(e << 2) + W_MARK_SEC]!, this.warmU32[(e << WARM_SHIFT) + W_MARK_NSEC]!);
   }
 
   /** A free slot holding the key in `probe`, on the ACTIVE tail; grows or makes room when full. */
@@ -480,14 +627,14 @@ export class FlowTable {
     let e: number;
     if (this.freeHead >= 0) {
       e = this.freeHead;
-      this.freeHead = this.next[e]!;
+      this.freeHead = this.links[2 * e + 1]!;
     } else {
       e = this.hwm++;
     }
-    this.keys.set(this.probe, e * KEY_WORDS);
-    this.hash[e] = h;
+    this.hotU32.set(this.probe, e << HOT_SHIFT);
+    this.warmU32[(e << WARM_SHIFT) + W_HASH] = h;
     this.index.insert(h, e);
-    this.state[e] = ST_LIVE;
+    this.hotU8[(e << 7) + H_STATE] = ST_LIVE;
     this.listAppend(LIST_ACTIVE, e);
     this.live++;
     if (this.live > this.peak) this.peak = this.live;
@@ -500,13 +647,13 @@ export class FlowTable {
     const cn = this.clockNsec;
     const a = this.headOf[LIST_ACTIVE]!;
     const z = this.headOf[LIST_ENDING]!;
-    if (a >= 0 && elapsedNs(cs, cn, this.touchSec[a]!, this.touchNsec[a]!) >= this.idleNs) {
+    if (a >= 0 && this.idleFor(a, cs, cn) >= this.idleNs) {
       this.expire(a, FlowEndReason.IDLE_TIMEOUT);
-    } else if (z >= 0 && elapsedNs(cs, cn, this.markSec[z]!, this.markNsec[z]!) >= this.lingerNs) {
+    } else if (z >= 0 && this.endingFor(z, cs, cn) >= this.lingerNs) {
       this.expire(z, FlowEndReason.END_OF_FLOW);
     } else {
       let victim = a;
-      if (a < 0 || (z >= 0 && elapsedNs(this.touchSec[a]!, this.touchNsec[a]!, this.touchSec[z]!, this.touchNsec[z]!) > 0)) {
+      if (a < 0 || (z >= 0 && this.idleFor(z, this.hotF64[(a << 4) + H_TOUCH_SEC]!, this.hotU32[(a << HOT_SHIFT) + H_TOUCH_NSEC]!) > 0)) {
         victim = z;
       }
       this.evictionsFull++;
@@ -516,39 +663,28 @@ export class FlowTable {
 
   /** Doubles the store (up to maxFlows) and rebuilds the index. */
   private grow(): void {
-    const old = this.cap;
-    const n = Math.min(old * 2, this.config.maxFlows);
-    const u32 = (a: Uint32Array, k: number): Uint32Array => { const b = new Uint32Array(n * k); b.set(a); return b; };
-    const i32 = (a: Int32Array): Int32Array => { const b = new Int32Array(n); b.set(a); return b; };
-    const u8 = (a: Uint8Array, k: number): Uint8Array => { const b = new Uint8Array(n * k); b.set(a); return b; };
-    const f64 = (a: Float64Array, k: number): Float64Array => { const b = new Float64Array(n * k); b.set(a); return b; };
-    this.keys = u32(this.keys, KEY_WORDS);
-    this.hash = u32(this.hash, 1);
-    this.prev = i32(this.prev);
-    this.next = i32(this.next);
-    this.state = u8(this.state, 1);
-    this.digits = u8(this.digits, 1);
-    this.tcpFlags = u8(this.tcpFlags, 2);
-    this.icmp = u8(this.icmp, 2);
-    this.mac = u8(this.mac, 12);
-    this.packets = f64(this.packets, 2);
-    this.octets = f64(this.octets, 2);
-    this.firstSec = f64(this.firstSec, 1);
-    this.firstNsec = u32(this.firstNsec, 1);
-    this.lastSec = f64(this.lastSec, 1);
-    this.lastNsec = u32(this.lastNsec, 1);
-    this.touchSec = f64(this.touchSec, 1);
-    this.touchNsec = u32(this.touchNsec, 1);
-    this.markSec = f64(this.markSec, 1);
-    this.markNsec = u32(this.markNsec, 1);
-    this.rttServer = f64(this.rttServer, 1);
-    this.rttClient = f64(this.rttClient, 1);
-    this.frags = u32(this.frags, 1);
-    this.outerMeta = u8(this.outerMeta, 2);
-    this.outerAddr = u32(this.outerAddr, 8);
+    const n = Math.min(this.cap * 2, this.config.maxFlows);
+    const hot = new ArrayBuffer(n << (HOT_SHIFT + 2));
+    new Uint8Array(hot).set(this.hotU8);
+    this.hotU32 = new Uint32Array(hot);
+    this.hotF64 = new Float64Array(hot);
+    this.hotU8 = new Uint8Array(hot);
+    const links = new Int32Array(2 * n);
+    links.set(this.links);
+    this.links = links;
+    const warm = new ArrayBuffer(n << (WARM_SHIFT + 2));
+    new Uint32Array(warm).set(this.warmU32);
+    this.warmU32 = new Uint32Array(warm);
+    this.warmF64 = new Float64Array(warm);
+    const cold = new ArrayBuffer(n * COLD_BYTES);
+    new Uint8Array(cold).set(this.coldU8);
+    this.coldU32 = new Uint32Array(cold);
+    this.coldU8 = new Uint8Array(cold);
     this.cap = n;
-    const index = new KeyIndex(slotsFor(n), KEY_WORDS);
-    for (let e = 0; e < this.hwm; e++) if ((this.state[e]! & ST_LIVE) !== 0) index.insert(this.hash[e]!, e);
+    const index = new KeyIndex(slotsFor(n), KEY_WORDS, 1 << HOT_SHIFT);
+    for (let e = 0; e < this.hwm; e++) {
+      if ((this.hotU8[(e << 7) + H_STATE]! & ST_LIVE) !== 0) index.insert(this.warmU32[(e << WARM_SHIFT) + W_HASH]!, e);
+    }
     this.index = index;
   }
 
@@ -561,129 +697,152 @@ export class FlowTable {
     let aIsSrc = fromA;
     if (proto === IPPROTO_TCP && (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) aIsSrc = !fromA;
     let st = ST_LIVE | (aIsSrc ? ST_A_IS_SRC : 0) | HS_FRESH;
-    const d = 2 * e;
-    this.packets[d] = 0; this.packets[d + 1] = 0;
-    this.octets[d] = 0; this.octets[d + 1] = 0;
-    this.tcpFlags[d] = 0; this.tcpFlags[d + 1] = 0;
-    this.icmp[d] = icmpWord >>> 8; this.icmp[d + 1] = icmpWord & 0xff;
-    this.firstSec[e] = sec; this.firstNsec[e] = nsec;
-    this.lastSec[e] = sec; this.lastNsec[e] = nsec;
-    this.markSec[e] = sec; this.markNsec[e] = nsec;
-    this.rttServer[e] = NO_RTT; this.rttClient[e] = NO_RTT;
-    this.frags[e] = 0;
-    this.digits[e] = 0;
+    const f64 = this.hotF64;
+    const u32 = this.hotU32;
+    const u8 = this.hotU8;
+    const d = e << 4;
+    const w = e << HOT_SHIFT;
+    const b = e << 7;
+    f64[d + H_PACKETS] = 0; f64[d + H_PACKETS + 1] = 0;
+    f64[d + H_OCTETS] = 0; f64[d + H_OCTETS + 1] = 0;
+    u8[b + H_FLAGS] = 0; u8[b + H_FLAGS + 1] = 0;
+    f64[d + H_FIRST_SEC] = sec; u32[w + H_FIRST_NSEC] = nsec;
+    f64[d + H_LAST_SEC] = sec; u32[w + H_LAST_NSEC] = nsec;
+    u32[w + H_FRAGS] = 0;
+    u8[b + H_DIGITS] = 0;
+    const x = e << 2;
+    this.warmF64[x + W_MARK_SEC] = sec; this.warmU32[(e << WARM_SHIFT) + W_MARK_NSEC] = nsec;
+    this.warmF64[x + W_RTT_SERVER] = NO_RTT; this.warmF64[x + W_RTT_CLIENT] = NO_RTT;
+    const cb = e * COLD_BYTES;
+    const c8 = this.coldU8;
+    c8[cb + C_ICMP_TYPE] = icmpWord >>> 8; c8[cb + C_ICMP_CODE] = icmpWord & 0xff;
     // The first packet's sender side gets its source MAC and outer source address.
-    const sOff = fromA ? 0 : 6;
-    const rOff = 6 - sOff;
-    const m = 12 * e;
-    const o = 8 * e;
     if (view !== null && view.ethOffset >= 0 && view.ethOffset + 12 <= view.bytes.length) {
-      const b = view.bytes;
+      const m = cb + C_MAC;
+      const sOff = fromA ? 0 : 6;
+      const rOff = 6 - sOff;
+      const bytes = view.bytes;
       const eo = view.ethOffset;
       for (let i = 0; i < 6; i++) {
-        this.mac[m + sOff + i] = b[eo + 6 + i]!;
-        this.mac[m + rOff + i] = b[eo + i]!;
+        c8[m + sOff + i] = bytes[eo + 6 + i]!;
+        c8[m + rOff + i] = bytes[eo + i]!;
       }
       st |= ST_HAS_MAC;
     }
     if (view !== null && view.tunnelType !== TunnelType.NONE) {
-      this.outerMeta[d] = view.outerIpVersion;
-      this.outerMeta[d + 1] = view.outerIpProto;
+      c8[cb + C_OUTER_VERSION] = view.outerIpVersion;
+      c8[cb + C_OUTER_PROTO] = view.outerIpProto;
+      const o = e * COLD_WORDS + C_OUTER_ADDR;
       const so = fromA ? o : o + 4;
       const ro = fromA ? o + 4 : o;
-      this.outerAddr[so] = view.outerSrc0; this.outerAddr[so + 1] = view.outerSrc1;
-      this.outerAddr[so + 2] = view.outerSrc2; this.outerAddr[so + 3] = view.outerSrc3;
-      this.outerAddr[ro] = view.outerDst0; this.outerAddr[ro + 1] = view.outerDst1;
-      this.outerAddr[ro + 2] = view.outerDst2; this.outerAddr[ro + 3] = view.outerDst3;
+      const a = this.coldU32;
+      a[so] = view.outerSrc0; a[so + 1] = view.outerSrc1; a[so + 2] = view.outerSrc2; a[so + 3] = view.outerSrc3;
+      a[ro] = view.outerDst0; a[ro + 1] = view.outerDst1; a[ro + 2] = view.outerDst2; a[ro + 3] = view.outerDst3;
     } else {
-      this.outerMeta[d] = 0;
-      this.outerMeta[d + 1] = 0;
+      c8[cb + C_OUTER_VERSION] = 0;
+      c8[cb + C_OUTER_PROTO] = 0;
     }
-    this.state[e] = st;
+    u8[b + H_STATE] = st;
     this.flowsCreated++;
   }
 
   /** After an active timeout: the same flow continues in a new record (orientation, TCP state kept). */
   private restartCounters(e: number, sec: number, nsec: number): void {
-    const d = 2 * e;
-    this.packets[d] = 0; this.packets[d + 1] = 0;
-    this.octets[d] = 0; this.octets[d + 1] = 0;
-    this.tcpFlags[d] = 0; this.tcpFlags[d + 1] = 0;
-    this.firstSec[e] = sec; this.firstNsec[e] = nsec;
-    this.lastSec[e] = sec; this.lastNsec[e] = nsec;
-    this.rttServer[e] = NO_RTT; this.rttClient[e] = NO_RTT;
-    this.frags[e] = 0;
-    this.digits[e] = 0;
-    this.state[e] = (this.state[e]! & ~HS_MASK) | HS_DONE;
+    const f64 = this.hotF64;
+    const u32 = this.hotU32;
+    const u8 = this.hotU8;
+    const d = e << 4;
+    const w = e << HOT_SHIFT;
+    const b = e << 7;
+    f64[d + H_PACKETS] = 0; f64[d + H_PACKETS + 1] = 0;
+    f64[d + H_OCTETS] = 0; f64[d + H_OCTETS + 1] = 0;
+    u8[b + H_FLAGS] = 0; u8[b + H_FLAGS + 1] = 0;
+    f64[d + H_FIRST_SEC] = sec; u32[w + H_FIRST_NSEC] = nsec;
+    f64[d + H_LAST_SEC] = sec; u32[w + H_LAST_NSEC] = nsec;
+    this.warmF64[(e << 2) + W_RTT_SERVER] = NO_RTT; this.warmF64[(e << 2) + W_RTT_CLIENT] = NO_RTT;
+    u32[w + H_FRAGS] = 0;
+    u8[b + H_DIGITS] = 0;
+    u8[b + H_STATE] = (u8[b + H_STATE]! & ~HS_MASK) | HS_DONE;
   }
 
   /** Adds n packets (len bytes) sent by side A (fromA) or B, seen between first and last. */
   private account(e: number, fromA: boolean, n: number, len: number, flags: number,
     fSec: number, fNsec: number, lSec: number, lNsec: number, digits: number, fragments: number): void {
-    const d = 2 * e + (fromA ? 0 : 1);
-    this.packets[d]! += n;
-    this.octets[d]! += len;
-    this.tcpFlags[d]! |= flags;
-    const fs = this.firstSec[e]!;
-    if (fSec < fs || (fSec === fs && fNsec < this.firstNsec[e]!)) {
-      this.firstSec[e] = fSec;
-      this.firstNsec[e] = fNsec;
+    const f64 = this.hotF64;
+    const u32 = this.hotU32;
+    const u8 = this.hotU8;
+    const side = fromA ? 0 : 1;
+    const d = e << 4;
+    const w = e << HOT_SHIFT;
+    const b = e << 7;
+    f64[d + H_PACKETS + side]! += n;
+    f64[d + H_OCTETS + side]! += len;
+    u8[b + H_FLAGS + side]! |= flags;
+    const fs = f64[d + H_FIRST_SEC]!;
+    if (fSec < fs || (fSec === fs && fNsec < u32[w + H_FIRST_NSEC]!)) {
+      f64[d + H_FIRST_SEC] = fSec;
+      u32[w + H_FIRST_NSEC] = fNsec;
     }
-    const ls = this.lastSec[e]!;
-    if (lSec > ls || (lSec === ls && lNsec > this.lastNsec[e]!)) {
-      this.lastSec[e] = lSec;
-      this.lastNsec[e] = lNsec;
+    const ls = f64[d + H_LAST_SEC]!;
+    if (lSec > ls || (lSec === ls && lNsec > u32[w + H_LAST_NSEC]!)) {
+      f64[d + H_LAST_SEC] = lSec;
+      u32[w + H_LAST_NSEC] = lNsec;
     }
-    if (digits > this.digits[e]!) this.digits[e] = digits;
-    this.frags[e]! += fragments;
+    if (digits > u8[b + H_DIGITS]!) u8[b + H_DIGITS] = digits;
+    if (fragments !== 0) u32[w + H_FRAGS]! += fragments;
   }
 
   /** Handshake RTT (clean order only) and the TCP end: FIN both ways or RST. */
   private tcpTrack(e: number, fromA: boolean, flags: number, sec: number, nsec: number): void {
-    let st = this.state[e]!;
+    const sb = (e << 7) + H_STATE;
+    let st = this.hotU8[sb]!;
     const hs = st & HS_MASK;
     if (hs !== HS_DONE) {
+      const x = e << 2;
+      const xm = (e << WARM_SHIFT) + W_MARK_NSEC;
+      const warm = this.warmF64;
       const fromSrc = fromA === ((st & ST_A_IS_SRC) !== 0);
       const sa = flags & (TCP_SYN | TCP_ACK | TCP_RST);
       let next = HS_DONE;
       if (hs === HS_FRESH) {
         if (sa === TCP_SYN) next = HS_SYN;
         else if (sa === (TCP_SYN | TCP_ACK)) next = HS_SYNACK;
-        if (next !== HS_DONE) { this.markSec[e] = sec; this.markNsec[e] = nsec; }
+        if (next !== HS_DONE) { warm[x + W_MARK_SEC] = sec; this.warmU32[xm] = nsec; }
       } else if (hs === HS_SYN) {
         if (fromSrc && sa === TCP_SYN) {
           next = HS_SYN; // retransmitted SYN: measure from the last one
-          this.markSec[e] = sec; this.markNsec[e] = nsec;
+          warm[x + W_MARK_SEC] = sec; this.warmU32[xm] = nsec;
         } else if (!fromSrc && sa === (TCP_SYN | TCP_ACK)) {
-          const dt = elapsedNs(sec, nsec, this.markSec[e]!, this.markNsec[e]!);
+          const dt = elapsedNs(sec, nsec, warm[x + W_MARK_SEC]!, this.warmU32[xm]!);
           if (dt >= 0) {
-            this.rttServer[e] = dt;
+            warm[x + W_RTT_SERVER] = dt;
             next = HS_SYNACK;
-            this.markSec[e] = sec; this.markNsec[e] = nsec;
+            warm[x + W_MARK_SEC] = sec; this.warmU32[xm] = nsec;
           }
         }
       } else if (!fromSrc && sa === (TCP_SYN | TCP_ACK)) {
         next = HS_SYNACK; // retransmitted SYN/ACK
-        this.markSec[e] = sec; this.markNsec[e] = nsec;
+        warm[x + W_MARK_SEC] = sec; this.warmU32[xm] = nsec;
       } else if (fromSrc && sa === TCP_ACK) {
-        const dt = elapsedNs(sec, nsec, this.markSec[e]!, this.markNsec[e]!);
-        if (dt >= 0) this.rttClient[e] = dt;
+        const dt = elapsedNs(sec, nsec, warm[x + W_MARK_SEC]!, this.warmU32[xm]!);
+        if (dt >= 0) warm[x + W_RTT_CLIENT] = dt;
       }
-      if (next === HS_DONE && hs === HS_SYN) this.rttServer[e] = NO_RTT; // not a clean handshake
+      if (next === HS_DONE && hs === HS_SYN) warm[x + W_RTT_SERVER] = NO_RTT; // not a clean handshake
       st = (st & ~HS_MASK) | next;
     }
     if ((flags & TCP_FIN) !== 0) st |= fromA ? ST_FIN_A : ST_FIN_B;
-    this.state[e] = st;
+    this.hotU8[sb] = st;
     if ((flags & TCP_RST) !== 0 || (st & (ST_FIN_A | ST_FIN_B)) === (ST_FIN_A | ST_FIN_B)) this.beginEnding(e);
   }
 
   private beginEnding(e: number): void {
-    const st = this.state[e]!;
+    const sb = (e << 7) + H_STATE;
+    const st = this.hotU8[sb]!;
     if ((st & ST_ENDING) !== 0) return;
     this.listRemove(LIST_ACTIVE, e);
-    this.state[e] = (st & ~HS_MASK) | HS_DONE | ST_ENDING;
-    this.markSec[e] = this.clockSec;
-    this.markNsec[e] = this.clockNsec;
+    this.hotU8[sb] = (st & ~HS_MASK) | HS_DONE | ST_ENDING;
+    this.warmF64[(e << 2) + W_MARK_SEC] = this.clockSec;
+    this.warmU32[(e << WARM_SHIFT) + W_MARK_NSEC] = this.clockNsec;
     this.listAppend(LIST_ENDING, e);
   }
 
@@ -742,17 +901,17 @@ export class FlowTable {
       for (let i = 0; i < 12; i++) p[i] = ft.keys[k + i]!;
       const fromA = this.canonicalize(0, 0);
       const h = hashWords(p, KEY_WORDS, HASH_SEED_FLOW);
-      let e = this.index.find(h, this.keys, p);
+      let e = this.index.find(h, this.hotU32, p);
       const fs = ft.pendFirstSec[f]!;
       const fn = ft.pendFirstNsec[f]!;
       if (e < 0) {
         e = this.allocate(h);
         this.initFlow(e, fromA, (p[K_META]! & 0xff), 0, fs, fn, null, 0);
-      } else if ((this.state[e]! & ST_ENDING) === 0) {
+      } else if ((this.hotU8[(e << 7) + H_STATE]! & ST_ENDING) === 0) {
         this.moveToTail(e);
       }
-      this.touchSec[e] = this.clockSec;
-      this.touchNsec[e] = this.clockNsec;
+      this.hotF64[(e << 4) + H_TOUCH_SEC] = this.clockSec;
+      this.hotU32[(e << HOT_SHIFT) + H_TOUCH_NSEC] = this.clockNsec;
       this.account(e, fromA, pending, ft.pendBytes[f]!, 0, fs, fn, ft.pendLastSec[f]!, ft.pendLastNsec[f]!,
         ft.digits[f]!, pending);
     }
@@ -762,20 +921,22 @@ export class FlowTable {
   // ── lists and removal ──────────────────────────────────────────────────────────────────────
 
   private listAppend(list: number, e: number): void {
+    const links = this.links;
     const t = this.tailOf[list]!;
-    this.prev[e] = t;
-    this.next[e] = -1;
-    if (t >= 0) this.next[t] = e;
+    links[2 * e] = t;
+    links[2 * e + 1] = -1;
+    if (t >= 0) links[2 * t + 1] = e;
     else this.headOf[list] = e;
     this.tailOf[list] = e;
   }
 
   private listRemove(list: number, e: number): void {
-    const p = this.prev[e]!;
-    const n = this.next[e]!;
-    if (p >= 0) this.next[p] = n;
+    const links = this.links;
+    const p = links[2 * e]!;
+    const n = links[2 * e + 1]!;
+    if (p >= 0) links[2 * p + 1] = n;
     else this.headOf[list] = n;
-    if (n >= 0) this.prev[n] = p;
+    if (n >= 0) links[2 * n] = p;
     else this.tailOf[list] = p;
   }
 
@@ -788,10 +949,11 @@ export class FlowTable {
   /** Emits flow e and frees its slot. */
   private expire(e: number, reason: FlowEndReason): void {
     this.emit(e, reason);
-    this.listRemove((this.state[e]! & ST_ENDING) !== 0 ? LIST_ENDING : LIST_ACTIVE, e);
-    this.index.remove(this.hash[e]!, e);
-    this.state[e] = 0;
-    this.next[e] = this.freeHead;
+    const sb = (e << 7) + H_STATE;
+    this.listRemove((this.hotU8[sb]! & ST_ENDING) !== 0 ? LIST_ENDING : LIST_ACTIVE, e);
+    this.index.remove(this.warmU32[(e << WARM_SHIFT) + W_HASH]!, e);
+    this.hotU8[sb] = 0;
+    this.links[2 * e + 1] = this.freeHead;
     this.freeHead = e;
     this.live--;
   }
@@ -804,14 +966,18 @@ export class FlowTable {
   }
 
   private buildRecord(e: number, reason: FlowEndReason): FlowRecord {
-    const keys = this.keys;
-    const k = e * KEY_WORDS;
+    const keys = this.hotU32;
+    const f64 = this.hotF64;
+    const u8 = this.hotU8;
+    const k = e << HOT_SHIFT;
+    const d = e << 4;
+    const b = e << 7;
     const meta = keys[k + K_META]!;
     const tun = keys[k + K_TUN]!;
     const proto = meta & 0xff;
     const ver = (tun & 0xff) === 6 ? 6 : 4;
     const tunnelType = tun >>> 8;
-    const st = this.state[e]!;
+    const st = u8[b + H_STATE]!;
     const aSrc = (st & ST_A_IS_SRC) !== 0;
     const so = k + (aSrc ? K_A : K_B);
     const dof = k + (aSrc ? K_B : K_A);
@@ -824,41 +990,43 @@ export class FlowTable {
     const isIcmp = proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6;
     const sPort = hasPorts ? (aSrc ? portA : portB) : 0;
     const dPort = hasPorts ? (aSrc ? portB : portA) : 0;
-    const icmpType = isIcmp ? this.icmp[2 * e]! : -1;
-    const icmpCode = isIcmp ? this.icmp[2 * e + 1]! : -1;
-    const sd = 2 * e + (aSrc ? 0 : 1);
-    const dd = 2 * e + (aSrc ? 1 : 0);
-    const rs = this.rttServer[e]!;
-    const rc = this.rttClient[e]!;
+    const cb = e * COLD_BYTES;
+    const icmpType = isIcmp ? this.coldU8[cb + C_ICMP_TYPE]! : -1;
+    const icmpCode = isIcmp ? this.coldU8[cb + C_ICMP_CODE]! : -1;
+    const sSide = aSrc ? 0 : 1;
+    const dSide = 1 - sSide;
+    const rs = this.warmF64[(e << 2) + W_RTT_SERVER]!;
+    const rc = this.warmF64[(e << 2) + W_RTT_CLIENT]!;
     let sourceMac: string | undefined;
     let destinationMac: string | undefined;
     if ((st & ST_HAS_MAC) !== 0) {
-      sourceMac = this.formatMac(12 * e + (aSrc ? 0 : 6));
-      destinationMac = this.formatMac(12 * e + (aSrc ? 6 : 0));
+      sourceMac = this.formatMac(cb + C_MAC + (aSrc ? 0 : 6));
+      destinationMac = this.formatMac(cb + C_MAC + (aSrc ? 6 : 0));
     }
     let tunnel: TunnelInfo | undefined;
     if (tunnelType !== TunnelType.NONE) {
-      const ov = this.outerMeta[2 * e]!;
-      const os = 8 * e + (aSrc ? 0 : 4);
-      const od = 8 * e + (aSrc ? 4 : 0);
-      const oa = this.outerAddr;
+      const ov = this.coldU8[cb + C_OUTER_VERSION]!;
+      const o = e * COLD_WORDS + C_OUTER_ADDR;
+      const os = o + (aSrc ? 0 : 4);
+      const od = o + (aSrc ? 4 : 0);
+      const oa = this.coldU32;
       tunnel = {
         type: TUNNEL_TYPE_NAMES[tunnelType] ?? String(tunnelType),
         id: keys[k + 3]!,
         outerIpVersion: ov,
         outerSourceIp: ov === 0 ? '' : formatIp(ov, oa[os]!, oa[os + 1]!, oa[os + 2]!, oa[os + 3]!),
         outerDestinationIp: ov === 0 ? '' : formatIp(ov, oa[od]!, oa[od + 1]!, oa[od + 2]!, oa[od + 3]!),
-        outerIpProto: this.outerMeta[2 * e + 1]!,
+        outerIpProto: this.coldU8[cb + C_OUTER_PROTO]!,
       };
     }
     return {
       kind: 'flow',
       observationPoint: keys[k]!,
-      startSec: this.firstSec[e]!,
-      startNsec: this.firstNsec[e]!,
-      endSec: this.lastSec[e]!,
-      endNsec: this.lastNsec[e]!,
-      tsDigits: this.digits[e]!,
+      startSec: f64[d + H_FIRST_SEC]!,
+      startNsec: keys[k + H_FIRST_NSEC]!,
+      endSec: f64[d + H_LAST_SEC]!,
+      endNsec: keys[k + H_LAST_NSEC]!,
+      tsDigits: u8[b + H_DIGITS]!,
       endReason: reason,
       ipVersion: ver,
       ipProto: proto,
@@ -868,12 +1036,12 @@ export class FlowTable {
       destinationPort: dPort,
       icmpType,
       icmpCode,
-      sourcePackets: this.packets[sd]!,
-      sourceBytes: this.octets[sd]!,
-      destinationPackets: this.packets[dd]!,
-      destinationBytes: this.octets[dd]!,
-      sourceTcpFlags: this.tcpFlags[sd]!,
-      destinationTcpFlags: this.tcpFlags[dd]!,
+      sourcePackets: f64[d + H_PACKETS + sSide]!,
+      sourceBytes: f64[d + H_OCTETS + sSide]!,
+      destinationPackets: f64[d + H_PACKETS + dSide]!,
+      destinationBytes: f64[d + H_OCTETS + dSide]!,
+      sourceTcpFlags: u8[b + H_FLAGS + sSide]!,
+      destinationTcpFlags: u8[b + H_FLAGS + dSide]!,
       communityId: communityIdFromWords(ver, proto, s0, s1, s2, s3, d0, d1, d2, d3,
         isIcmp ? icmpType : sPort, isIcmp ? icmpCode : dPort, this.seed, true),
       vlanOuter: meta >>> 20,
@@ -883,13 +1051,18 @@ export class FlowTable {
       rttServerNs: rs,
       rttClientNs: rc,
       rttNs: rs >= 0 && rc >= 0 ? rs + rc : NO_RTT,
-      fragments: this.frags[e]!,
+      fragments: keys[k + H_FRAGS]!,
       tunnel,
     };
   }
 
+  /** `aa:bb:cc:dd:ee:ff`, built in one call (a template of six hex pairs makes a rope of 11 strings). */
   private formatMac(off: number): string {
-    const m = this.mac;
-    return `${hex2(m[off]!)}:${hex2(m[off + 1]!)}:${hex2(m[off + 2]!)}:${hex2(m[off + 3]!)}:${hex2(m[off + 4]!)}:${hex2(m[off + 5]!)}`;
+    const m = this.coldU8;
+    const a = m[off]!, b = m[off + 1]!, c = m[off + 2]!, d = m[off + 3]!, e = m[off + 4]!, f = m[off + 5]!;
+    return String.fromCharCode(
+      HEX_DIGIT[a >>> 4]!, HEX_DIGIT[a & 15]!, COLON, HEX_DIGIT[b >>> 4]!, HEX_DIGIT[b & 15]!, COLON,
+      HEX_DIGIT[c >>> 4]!, HEX_DIGIT[c & 15]!, COLON, HEX_DIGIT[d >>> 4]!, HEX_DIGIT[d & 15]!, COLON,
+      HEX_DIGIT[e >>> 4]!, HEX_DIGIT[e & 15]!, COLON, HEX_DIGIT[f >>> 4]!, HEX_DIGIT[f & 15]!);
   }
 }

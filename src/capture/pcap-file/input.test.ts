@@ -14,6 +14,7 @@ import { CaptureRecorder } from '../../../test/support/capture-recorder.js';
 import { concat, epb, frame, idb, shb, writePcap } from '../../../test/support/capture-writer.js';
 import { CORPUS_SKIP, corpusPcap } from '../../../test/support/corpus.js';
 import { CaptureIoError, PcapFormatError } from './errors.js';
+import { FileSource } from './input.js';
 import { readCaptureBuffer, readCaptureFile } from './reader.js';
 
 const GZ_CORPUS = ['pcap-us-be-pptp.pcap', 'pcapng-mixed-endian.pcapng', 'flow-web-espn.pcapng', 'pcap-empty.pcap'];
@@ -182,4 +183,31 @@ test('a failing stream is an I/O error; a throwing handler propagates as is', as
   await assert.rejects(readCaptureFile('x', { packet: () => { throw boom; }, interface: () => {}, warning: () => {} },
     { input: Readable.from([writePcap({}, [{ sec: 0, frac: 0, data: frame(10) }])]) }), (e: unknown) => e === boom);
   await assert.rejects(readCaptureFile('x', new CaptureRecorder(), { chunkSize: 0 }), RangeError);
+});
+
+test('file source: reads ahead in order whatever the request sizes, file sizes and block edges', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'weft-src-'));
+  try {
+    for (const size of [0, 1, 999, 1000, 1001, 3999, 4000, 4001, 12_345]) {
+      const bytes = Uint8Array.from({ length: size }, (_, i) => (i * 131 + (i >> 8)) & 0xff);
+      const path = join(dir, `f${size}`);
+      writeFileSync(path, bytes);
+      // Blocks of 1000 bytes (or the first request, when larger); requests vary, as the reader's do.
+      for (const lengths of [[1000], [1000, 333, 1000, 7], [1000, 1], [1000, 2500], [1500, 100]]) {
+        const source = await FileSource.open(path, 1000);
+        const got = new Uint8Array(size + 3000);
+        let n = 0;
+        for (let call = 0; ; call++) {
+          const r = await source.read(got, n, lengths[call % lengths.length]!);
+          if (r === 0) break;
+          n += r;
+        }
+        await source.close();
+        assert.equal(n, size, `size ${size}, lengths ${lengths.join(',')}`);
+        assert.deepEqual(got.subarray(0, n), bytes, `size ${size}, lengths ${lengths.join(',')}`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -20,8 +20,12 @@ import { FileSource, StreamSource, gunzipSource } from './input.js';
 import type { CaptureParserOptions } from './parser.js';
 import { CaptureParser, isGzip } from './parser.js';
 
-/** Default bytes per read: large enough that per-chunk costs vanish, small enough for caches. */
-export const DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024;
+/**
+ * Default bytes per read: large enough that per-chunk costs vanish, small enough for caches. The
+ * chunk is copied into the buffer just before it is parsed; at 256 KiB it is still in the core's
+ * L2 cache when the parser and decoder read it (at 4 MiB every record header was an L3 miss).
+ */
+export const DEFAULT_CHUNK_SIZE = 256 * 1024;
 /** Compressed bytes per read when gunzipping. */
 const GZIP_READ_SIZE = 256 * 1024;
 

@@ -5,12 +5,16 @@
  * durations integer nanoseconds (ECS `event.duration`).
  *
  * Hand-written rather than JSON.stringify of nested objects: this runs once per record at up to
- * millions of records per second, and the values are numbers or strings we built ourselves.
+ * millions of records per second, and the values are numbers or strings we built ourselves. Flow
+ * records are written as bytes straight into the sink's buffer (`writeFlow`): everything in them is
+ * ASCII except the observer fields (host and interface names, file names), which are UTF-8 encoded
+ * once per observation point. `encode` gives the same text as a string.
  */
-import { formatRfc3339, diffNanos } from '../../core/time.js';
+import { diffNanos, formatRfc3339 } from '../../core/time.js';
 import { FLOW_END_REASON_NAMES, type FlowRecord } from '../../model/flow-record.js';
 import type { ObservationPoint } from '../../model/observation-point.js';
 import type { ExportRecord, StatsRecord } from '../../model/stats-record.js';
+import { ascii, asciiBytes, num, raw, rfc3339, type ByteOutput } from './ascii.js';
 import { ianaProtocolName } from './iana-protocols.js';
 
 /** TCP flag names in bit order (RFC 9293 §3.1, RFC 3168 for ECE/CWR). */
@@ -28,6 +32,105 @@ export function tcpFlagsJson(flags: number): string {
   return json;
 }
 
+/**
+ * Runs of a flow line that depend only on a few small values (end reason, IP version, protocol,
+ * TCP flags) are built once per value combination and copied whole: each copy is a call costing
+ * about as much as copying 20 bytes, so fewer, longer pieces are faster.
+ */
+class Segments {
+  private readonly table: (Uint8Array | undefined)[] = [];
+  private readonly text: (key: number) => string;
+
+  constructor(text: (key: number) => string) {
+    this.text = text;
+  }
+
+  /** The bytes of text(key); cached when key is a small non-negative integer. */
+  get(key: number): Uint8Array {
+    const small = key >= 0 && key < 1 << 20 && Number.isInteger(key);
+    let bytes = small ? this.table[key] : undefined;
+    if (bytes === undefined) {
+      bytes = asciiBytes(this.text(key));
+      if (small) this.table[key] = bytes;
+    }
+    return bytes;
+  }
+}
+
+/** From the end reason to the community ID's opening quote; key: networkKey(). */
+const NETWORK = new Segments((key) => {
+  const reason = Math.floor(key / 4096);
+  const version = Math.floor(key / 256) % 16;
+  const proto = key % 256;
+  return `,"event.reason":"${FLOW_END_REASON_NAMES[reason as FlowRecord['endReason']]}","network.type":"ipv${version}",` +
+    `"network.transport":"${ianaProtocolName(proto)}","network.iana_number":"${proto}","network.community_id":"`;
+});
+
+function networkKey(r: FlowRecord): number {
+  const { endReason, ipVersion, ipProto } = r;
+  const small = endReason >= 0 && endReason < 16 && ipVersion >= 0 && ipVersion < 16 && ipProto >= 0 && ipProto < 256;
+  return small ? endReason * 4096 + ipVersion * 256 + ipProto : -1;
+}
+
+/** The source's TCP flags up to the destination address's opening quote; key: flags, or 256 when not TCP. */
+const SOURCE_FLAGS = new Segments((key) =>
+  `${key < 256 ? `,"source.tcp.flags":${tcpFlagsJson(key)}` : ''},"destination.ip":"`);
+/** The destination's TCP flags; key: flags. */
+const DESTINATION_FLAGS = new Segments((key) => `,"destination.tcp.flags":${tcpFlagsJson(key)}`);
+
+// The fixed parts of a flow line, in order.
+const L_TIMESTAMP = asciiBytes('{"@timestamp":"');
+const L_START = asciiBytes('","event.kind":"event","event.category":["network"],"event.type":["connection","end"],' +
+  '"event.dataset":"flow","event.start":"');
+const L_END = asciiBytes('","event.end":"');
+const L_DURATION = asciiBytes('","event.duration":');
+const L_PACKETS = asciiBytes('","network.packets":');
+const L_BYTES = asciiBytes(',"network.bytes":');
+const L_SOURCE_IP = asciiBytes(',"source.ip":"');
+const L_SOURCE_PORT = asciiBytes('","source.port":');
+const L_SOURCE_MAC = asciiBytes(',"source.mac":"');
+const L_SOURCE_PACKETS = asciiBytes(',"source.packets":');
+const L_SOURCE_PACKETS_AFTER_MAC = asciiBytes('","source.packets":');
+const L_SOURCE_BYTES = asciiBytes(',"source.bytes":');
+const L_DESTINATION_PORT = asciiBytes('","destination.port":');
+const L_DESTINATION_MAC = asciiBytes(',"destination.mac":"');
+const L_DESTINATION_PACKETS = asciiBytes(',"destination.packets":');
+const L_DESTINATION_PACKETS_AFTER_MAC = asciiBytes('","destination.packets":');
+const L_DESTINATION_BYTES = asciiBytes(',"destination.bytes":');
+const L_VLAN = asciiBytes(',"network.vlan.id":"');
+const L_INNER_VLAN = asciiBytes('","network.inner.vlan.id":"');
+const L_ICMP_TYPE = asciiBytes(',"weft.icmp.type":');
+const L_ICMP_CODE = asciiBytes(',"weft.icmp.code":');
+const L_RTT = asciiBytes(',"weft.tcp.rtt":');
+const L_RTT_SERVER = asciiBytes(',"weft.tcp.rtt_server":');
+const L_RTT_CLIENT = asciiBytes(',"weft.tcp.rtt_client":');
+const L_FRAGMENTS = asciiBytes(',"weft.fragments":');
+const L_TUNNEL_TYPE = asciiBytes(',"weft.tunnel.type":"');
+const L_TUNNEL_ID = asciiBytes('","weft.tunnel.id":');
+const L_TUNNEL_NETWORK_TYPE = asciiBytes(',"weft.tunnel.network.type":"ipv');
+const L_TUNNEL_SOURCE_IP = asciiBytes('","weft.tunnel.source.ip":"');
+const L_TUNNEL_DESTINATION_IP = asciiBytes('","weft.tunnel.destination.ip":"');
+const L_TUNNEL_IANA = asciiBytes('","weft.tunnel.network.iana_number":"');
+const QUOTE = 0x22;
+
+/**
+ * Room a flow line needs besides its observer fields: the literals (~1 KB) plus the longest
+ * values (addresses, timestamps, numbers printed by String), with a wide margin.
+ */
+const FLOW_LINE_MAX = 4096;
+
+/** A ByteOutput over a private buffer, for `encode` (the string API). */
+class ScratchOutput implements ByteOutput {
+  buffer: Uint8Array = Buffer.allocUnsafe(8192);
+  used = 0;
+  reserve(n: number): void {
+    if (this.used + n <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.used + n));
+    grown.set(this.buffer.subarray(0, this.used));
+    this.buffer = grown;
+  }
+}
+
 export interface EncoderContext {
   /** `observer.hostname`: the node that observed the traffic. */
   readonly observerHostname: string;
@@ -40,6 +143,9 @@ export class EcsJsonEncoder {
   private readonly context: EncoderContext;
   private readonly observerJson: string;
   private readonly pointJson: string[] = [];
+  /** `,` + observer fields + `}`: the UTF-8 end of every flow line of a point. */
+  private readonly pointTail: Uint8Array[] = [];
+  private readonly scratch = new ScratchOutput();
 
   constructor(context: EncoderContext) {
     this.context = context;
@@ -52,42 +158,120 @@ export class EcsJsonEncoder {
   }
 
   encodeFlow(r: FlowRecord): string {
-    const start = formatRfc3339(r.startSec, r.startNsec, r.tsDigits);
-    const end = formatRfc3339(r.endSec, r.endNsec, r.tsDigits);
+    const out = this.scratch;
+    out.used = 0;
+    this.writeFlow(r, out);
+    return Buffer.from(out.buffer.buffer, out.buffer.byteOffset, out.used).toString('utf8');
+  }
+
+  /** Appends one flow record as one line of JSON (no trailing newline) to `out`. */
+  writeFlow(r: FlowRecord, out: ByteOutput): void {
+    const tail = this.pointTail[r.observationPoint] ?? this.observerTail(r.observationPoint);
+    out.reserve(FLOW_LINE_MAX + tail.length);
+    const b = out.buffer;
+    let p = out.used;
     const isTcp = r.ipProto === 6;
-    let s =
-      `{"@timestamp":"${end}","event.kind":"event","event.category":["network"],"event.type":["connection","end"],` +
-      `"event.dataset":"flow","event.start":"${start}","event.end":"${end}",` +
-      `"event.duration":${diffNanos(r.endSec, r.endNsec, r.startSec, r.startNsec)},` +
-      `"event.reason":"${FLOW_END_REASON_NAMES[r.endReason]}",` +
-      `"network.type":"ipv${r.ipVersion}","network.transport":"${ianaProtocolName(r.ipProto)}",` +
-      `"network.iana_number":"${r.ipProto}","network.community_id":"${r.communityId}",` +
-      `"network.packets":${r.sourcePackets + r.destinationPackets},"network.bytes":${r.sourceBytes + r.destinationBytes},` +
-      `"source.ip":"${r.sourceIp}","source.port":${r.sourcePort},`;
-    if (r.sourceMac !== undefined) s += `"source.mac":"${r.sourceMac}",`;
-    s += `"source.packets":${r.sourcePackets},"source.bytes":${r.sourceBytes},`;
-    if (isTcp) s += `"source.tcp.flags":${tcpFlagsJson(r.sourceTcpFlags)},`;
-    s += `"destination.ip":"${r.destinationIp}","destination.port":${r.destinationPort},`;
-    if (r.destinationMac !== undefined) s += `"destination.mac":"${r.destinationMac}",`;
-    s += `"destination.packets":${r.destinationPackets},"destination.bytes":${r.destinationBytes}`;
-    if (isTcp) s += `,"destination.tcp.flags":${tcpFlagsJson(r.destinationTcpFlags)}`;
-    if (r.vlanOuter !== 0 || r.vlanInner !== 0) {
-      s += `,"network.vlan.id":"${r.vlanOuter}"`;
-      if (r.vlanInner !== 0 && r.vlanInner !== r.vlanOuter) s += `,"network.inner.vlan.id":"${r.vlanInner}"`;
+    p = raw(b, p, L_TIMESTAMP);
+    const endAt = p;
+    p = rfc3339(b, p, r.endSec, r.endNsec, r.tsDigits);
+    const endLength = p - endAt;
+    p = raw(b, p, L_START);
+    p = rfc3339(b, p, r.startSec, r.startNsec, r.tsDigits);
+    p = raw(b, p, L_END);
+    b.copyWithin(p, endAt, endAt + endLength); // the end time again
+    p += endLength;
+    p = raw(b, p, L_DURATION);
+    p = num(b, p, diffNanos(r.endSec, r.endNsec, r.startSec, r.startNsec));
+    const nk = networkKey(r);
+    if (nk >= 0) {
+      p = raw(b, p, NETWORK.get(nk));
+    } else {
+      p = ascii(b, p, `,"event.reason":"${FLOW_END_REASON_NAMES[r.endReason]}","network.type":"ipv${r.ipVersion}",` +
+        `"network.transport":"${ianaProtocolName(r.ipProto)}","network.iana_number":"${r.ipProto}","network.community_id":"`);
     }
-    if (r.icmpType >= 0) s += `,"weft.icmp.type":${r.icmpType},"weft.icmp.code":${r.icmpCode}`;
-    if (r.rttNs >= 0) s += `,"weft.tcp.rtt":${r.rttNs}`;
-    if (r.rttServerNs >= 0) s += `,"weft.tcp.rtt_server":${r.rttServerNs}`;
-    if (r.rttClientNs >= 0) s += `,"weft.tcp.rtt_client":${r.rttClientNs}`;
-    if (r.fragments > 0) s += `,"weft.fragments":${r.fragments}`;
+    p = ascii(b, p, r.communityId);
+    p = raw(b, p, L_PACKETS);
+    p = num(b, p, r.sourcePackets + r.destinationPackets);
+    p = raw(b, p, L_BYTES);
+    p = num(b, p, r.sourceBytes + r.destinationBytes);
+    p = raw(b, p, L_SOURCE_IP);
+    p = ascii(b, p, r.sourceIp);
+    p = raw(b, p, L_SOURCE_PORT);
+    p = num(b, p, r.sourcePort);
+    if (r.sourceMac !== undefined) {
+      p = raw(b, p, L_SOURCE_MAC);
+      p = ascii(b, p, r.sourceMac);
+      p = raw(b, p, L_SOURCE_PACKETS_AFTER_MAC);
+    } else {
+      p = raw(b, p, L_SOURCE_PACKETS);
+    }
+    p = num(b, p, r.sourcePackets);
+    p = raw(b, p, L_SOURCE_BYTES);
+    p = num(b, p, r.sourceBytes);
+    p = raw(b, p, SOURCE_FLAGS.get(isTcp ? r.sourceTcpFlags : 256));
+    p = ascii(b, p, r.destinationIp);
+    p = raw(b, p, L_DESTINATION_PORT);
+    p = num(b, p, r.destinationPort);
+    if (r.destinationMac !== undefined) {
+      p = raw(b, p, L_DESTINATION_MAC);
+      p = ascii(b, p, r.destinationMac);
+      p = raw(b, p, L_DESTINATION_PACKETS_AFTER_MAC);
+    } else {
+      p = raw(b, p, L_DESTINATION_PACKETS);
+    }
+    p = num(b, p, r.destinationPackets);
+    p = raw(b, p, L_DESTINATION_BYTES);
+    p = num(b, p, r.destinationBytes);
+    if (isTcp) p = raw(b, p, DESTINATION_FLAGS.get(r.destinationTcpFlags));
+    if (r.vlanOuter !== 0 || r.vlanInner !== 0) {
+      p = raw(b, p, L_VLAN);
+      p = num(b, p, r.vlanOuter);
+      if (r.vlanInner !== 0 && r.vlanInner !== r.vlanOuter) {
+        p = raw(b, p, L_INNER_VLAN);
+        p = num(b, p, r.vlanInner);
+      }
+      b[p++] = QUOTE;
+    }
+    if (r.icmpType >= 0) {
+      p = raw(b, p, L_ICMP_TYPE);
+      p = num(b, p, r.icmpType);
+      p = raw(b, p, L_ICMP_CODE);
+      p = num(b, p, r.icmpCode);
+    }
+    if (r.rttNs >= 0) {
+      p = raw(b, p, L_RTT);
+      p = num(b, p, r.rttNs);
+    }
+    if (r.rttServerNs >= 0) {
+      p = raw(b, p, L_RTT_SERVER);
+      p = num(b, p, r.rttServerNs);
+    }
+    if (r.rttClientNs >= 0) {
+      p = raw(b, p, L_RTT_CLIENT);
+      p = num(b, p, r.rttClientNs);
+    }
+    if (r.fragments > 0) {
+      p = raw(b, p, L_FRAGMENTS);
+      p = num(b, p, r.fragments);
+    }
     const t = r.tunnel;
     if (t !== undefined) {
-      s +=
-        `,"weft.tunnel.type":"${t.type}","weft.tunnel.id":${t.id},"weft.tunnel.network.type":"ipv${t.outerIpVersion}",` +
-        `"weft.tunnel.source.ip":"${t.outerSourceIp}","weft.tunnel.destination.ip":"${t.outerDestinationIp}",` +
-        `"weft.tunnel.network.iana_number":"${t.outerIpProto}"`;
+      p = raw(b, p, L_TUNNEL_TYPE);
+      p = ascii(b, p, t.type);
+      p = raw(b, p, L_TUNNEL_ID);
+      p = num(b, p, t.id);
+      p = raw(b, p, L_TUNNEL_NETWORK_TYPE);
+      p = num(b, p, t.outerIpVersion);
+      p = raw(b, p, L_TUNNEL_SOURCE_IP);
+      p = ascii(b, p, t.outerSourceIp);
+      p = raw(b, p, L_TUNNEL_DESTINATION_IP);
+      p = ascii(b, p, t.outerDestinationIp);
+      p = raw(b, p, L_TUNNEL_IANA);
+      p = num(b, p, t.outerIpProto);
+      b[p++] = QUOTE;
     }
-    return `${s},${this.observer(r.observationPoint)}}`;
+    p = raw(b, p, tail);
+    out.used = p;
   }
 
   encodeStats(r: StatsRecord): string {
@@ -95,6 +279,13 @@ export class EcsJsonEncoder {
     let s = `{"@timestamp":"${ts}","event.kind":"metric","event.dataset":"stats",${this.observerJson}`;
     for (const [name, value] of Object.entries(r.counters)) s += `,"weft.stats.${name}":${value}`;
     return `${s}}`;
+  }
+
+  /** `,` + the observer fields of a point + `}`, as UTF-8 bytes, built once per point. */
+  private observerTail(index: number): Uint8Array {
+    const tail = Buffer.from(`,${this.observer(index)}}`, 'utf8');
+    this.pointTail[index] = tail;
+    return tail;
   }
 
   /** The observer fields of one observation point, built once per point. */

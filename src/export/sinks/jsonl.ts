@@ -17,7 +17,16 @@ export class JsonLinesSink implements Sink {
   }
 
   write(batch: readonly ExportRecord[]): void {
-    for (let i = 0; i < batch.length; i++) this.writer.writeLine(this.encoder.encode(batch[i] as ExportRecord));
+    const writer = this.writer;
+    for (let i = 0; i < batch.length; i++) {
+      const record = batch[i] as ExportRecord;
+      if (record.kind === 'flow') {
+        this.encoder.writeFlow(record, writer);
+        writer.endLine();
+      } else {
+        writer.writeLine(this.encoder.encode(record));
+      }
+    }
     this.records += batch.length;
   }
 
