@@ -2,6 +2,8 @@
  * A one-line progress bar on stderr, only when stderr is a terminal: bytes read of the total,
  * packets per second. Redrawn at most ten times a second; cleared when done.
  */
+import { basename } from 'node:path';
+
 export class ProgressBar {
   private readonly stream: NodeJS.WriteStream;
   private readonly enabled: boolean;
@@ -21,7 +23,7 @@ export class ProgressBar {
     this.lastDraw = now;
     const seconds = (now - this.started) / 1000;
     const rate = seconds > 0 ? packets / seconds : 0;
-    const width = 24;
+    const width = 16;
     let bar = '';
     let amount = `${mib(bytesRead)} MiB`;
     if (bytesTotal > 0) {
@@ -30,8 +32,9 @@ export class ProgressBar {
       bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% `;
       amount = `${mib(bytesRead)}/${mib(bytesTotal)} MiB`;
     }
-    const name = file.length > 30 ? `…${file.slice(-29)}` : file;
-    const line = `${name} ${bar}${amount}  ${formatCount(packets)} pkts  ${formatCount(rate)} pkt/s`;
+    const base = basename(file);
+    const name = base.length > 16 ? `…${base.slice(-15)}` : base;
+    const line = `${name} ${bar}${amount}  ${formatCount(packets)} pkt  ${formatCount(rate)} pkt/s`;
     const columns = this.stream.columns ?? 100;
     this.stream.write(`\r${line.slice(0, columns - 1)}\x1b[K`);
     this.drawn = true;
