@@ -35,7 +35,7 @@ export class ProgressBar {
     const base = basename(file);
     const name = base.length > 16 ? `…${base.slice(-15)}` : base;
     const line = `${name} ${bar}${amount}  ${formatCount(packets)} pkt  ${formatCount(rate)} pkt/s`;
-    const columns = this.stream.columns ?? 100;
+    const columns = this.stream.columns || 100; // 0 when the terminal does not say
     this.stream.write(`\r${line.slice(0, columns - 1)}\x1b[K`);
     this.drawn = true;
   }
