@@ -13,7 +13,13 @@ export interface FlowConfig {
   activeTimeoutMs: number;
   /** After FIN both ways or RST, packets are still counted this long so the last ACK lands in the flow. */
   tcpEndLingerMs: number;
-  /** Flow slots allocated up front; the table doubles from here up to maxFlows. */
+  /**
+   * Flow slots allocated up front; the table doubles from here up to maxFlows. Each doubling
+   * copies the whole store and rebuilds the index, and a busy link reaches ~10^5 flows within
+   * seconds, so the default starts there: 131,072 slots × 232 B ≈ 29 MiB reserved, but the
+   * buffers are zero-filled lazily by the OS, so untouched slots cost address space, not RAM
+   * (only the 2 MiB index is spread over at once).
+   */
   initialCapacity: number;
   /** Entries of the fragment table (first-fragment ports and pending non-first fragments). */
   fragmentCapacity: number;
@@ -28,7 +34,7 @@ export const DEFAULT_FLOW_CONFIG: Readonly<FlowConfig> = Object.freeze({
   idleTimeoutMs: 15_000,
   activeTimeoutMs: 60_000,
   tcpEndLingerMs: 1_000,
-  initialCapacity: 4_096,
+  initialCapacity: 131_072,
   fragmentCapacity: 65_536,
   fragmentTimeoutMs: 30_000,
   communityIdSeed: 0,
