@@ -697,19 +697,7 @@ export class FlowTable {
     let aIsSrc = fromA;
     if (proto === IPPROTO_TCP && (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) aIsSrc = !fromA;
     let st = ST_LIVE | (aIsSrc ? ST_A_IS_SRC : 0) | HS_FRESH;
-    const f64 = this.hotF64;
-    const u32 = this.hotU32;
-    const u8 = this.hotU8;
-    const d = e << 4;
-    const w = e << HOT_SHIFT;
-    const b = e << 7;
-    f64[d + H_PACKETS] = 0; f64[d + H_PACKETS + 1] = 0;
-    f64[d + H_OCTETS] = 0; f64[d + H_OCTETS + 1] = 0;
-    u8[b + H_FLAGS] = 0; u8[b + H_FLAGS + 1] = 0;
-    f64[d + H_FIRST_SEC] = sec; u32[w + H_FIRST_NSEC] = nsec;
-    f64[d + H_LAST_SEC] = sec; u32[w + H_LAST_NSEC] = nsec;
-    u32[w + H_FRAGS] = 0;
-    u8[b + H_DIGITS] = 0;
+    this.clearCounters(e, sec, nsec);
     const x = e << 2;
     this.warmF64[x + W_MARK_SEC] = sec; this.warmU32[(e << WARM_SHIFT) + W_MARK_NSEC] = nsec;
     this.warmF64[x + W_RTT_SERVER] = NO_RTT; this.warmF64[x + W_RTT_CLIENT] = NO_RTT;
@@ -742,12 +730,12 @@ export class FlowTable {
       c8[cb + C_OUTER_VERSION] = 0;
       c8[cb + C_OUTER_PROTO] = 0;
     }
-    u8[b + H_STATE] = st;
+    this.hotU8[(e << 7) + H_STATE] = st;
     this.flowsCreated++;
   }
 
-  /** After an active timeout: the same flow continues in a new record (orientation, TCP state kept). */
-  private restartCounters(e: number, sec: number, nsec: number): void {
+  /** Zeroes a flow's counters, flags and fragment count and starts its time span at (sec, nsec). */
+  private clearCounters(e: number, sec: number, nsec: number): void {
     const f64 = this.hotF64;
     const u32 = this.hotU32;
     const u8 = this.hotU8;
@@ -759,10 +747,16 @@ export class FlowTable {
     u8[b + H_FLAGS] = 0; u8[b + H_FLAGS + 1] = 0;
     f64[d + H_FIRST_SEC] = sec; u32[w + H_FIRST_NSEC] = nsec;
     f64[d + H_LAST_SEC] = sec; u32[w + H_LAST_NSEC] = nsec;
-    this.warmF64[(e << 2) + W_RTT_SERVER] = NO_RTT; this.warmF64[(e << 2) + W_RTT_CLIENT] = NO_RTT;
     u32[w + H_FRAGS] = 0;
     u8[b + H_DIGITS] = 0;
-    u8[b + H_STATE] = (u8[b + H_STATE]! & ~HS_MASK) | HS_DONE;
+  }
+
+  /** After an active timeout: the same flow continues in a new record (orientation, TCP state kept). */
+  private restartCounters(e: number, sec: number, nsec: number): void {
+    this.clearCounters(e, sec, nsec);
+    this.warmF64[(e << 2) + W_RTT_SERVER] = NO_RTT; this.warmF64[(e << 2) + W_RTT_CLIENT] = NO_RTT;
+    const b = e << 7;
+    this.hotU8[b + H_STATE] = (this.hotU8[b + H_STATE]! & ~HS_MASK) | HS_DONE;
   }
 
   /** Adds n packets (len bytes) sent by side A (fromA) or B, seen between first and last. */
