@@ -14,6 +14,7 @@ import { CaptureRecorder } from '../../../test/support/capture-recorder.js';
 import { concat, epb, frame, idb, shb, writePcap } from '../../../test/support/capture-writer.js';
 import { CORPUS_SKIP, corpusPcap } from '../../../test/support/corpus.js';
 import { CaptureIoError, PcapFormatError } from './errors.js';
+import { CaptureFormatError } from '../../core/errors.js';
 import { FileSource } from './input.js';
 import { readCaptureBuffer, readCaptureFile } from './reader.js';
 
@@ -77,6 +78,14 @@ test('gzip: a cut-short .gz keeps what decompresses and warns', async () => {
     assert.deepEqual(rec.packets, reference(pcap).packets.slice(0, rec.packets.length));
     assert.equal(rec.warnings.length, 1);
     assert.match(rec.warnings[0] as string, /^cut\.gz: (truncated record at offset \d+|gzip stream ends early)/);
+  }
+});
+
+test('gzip: a .gz cut before any data came out is a gzip error, not an "empty file"', async () => {
+  const gz = gzipSync(writePcap({}, [{ sec: 1, frac: 0, data: frame(200, 1) }]));
+  for (const cut of [gz.subarray(0, 10), gz.subarray(0, 11)]) {
+    await assert.rejects(readCaptureFile('head.gz', new CaptureRecorder(), { input: Readable.from([cut]) }), (e: unknown) =>
+      e instanceof CaptureFormatError && e.field === 'gzip' && /no data: gzip stream ends early/.test(e.message));
   }
 });
 

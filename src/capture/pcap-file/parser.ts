@@ -74,7 +74,10 @@ export class CaptureParser {
    */
   finish(remaining: number, offset: number, bytesRead: number, endedEarly?: string): CaptureSummary {
     const ctx = this.ctx;
-    if (bytesRead === 0) throw ctx.error(0, 'file', 'empty file');
+    if (bytesRead === 0) {
+      // A .gz whose stream ends before any data came out is a gzip problem, not an empty capture.
+      throw endedEarly === undefined ? ctx.error(0, 'file', 'empty file') : ctx.error(0, 'gzip', `no data: ${endedEarly}`);
+    }
     if (this.format === undefined) {
       throw ctx.error(0, 'magic', `not a pcap or pcapng file (only ${bytesRead} byte(s), too short for a magic number)`);
     }
