@@ -311,18 +311,11 @@ export class FlowTable {
       this.clockNsec = nsec;
     }
     const proto = view.ipProto;
-    let sp = 0;
-    let dp = 0;
-    let icmpWord = 0;
-    if (proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_SCTP) {
-      sp = view.srcPort;
-      dp = view.dstPort;
-    } else if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
-      // Community ID port mapping: request and reply share (type, counterpart) → one biflow.
-      sp = view.icmpType;
-      dp = icmpPortEquivalent(proto, sp, view.icmpCode);
-      icmpWord = ((view.icmpType & 0xff) << 8) | (view.icmpCode & 0xff);
-    }
+    const ports = keyPorts(view, proto);
+    let sp = ports >>> 16;
+    let dp = ports & 0xffff;
+    let icmpWord = proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6
+      ? ((view.icmpType & 0xff) << 8) | (view.icmpCode & 0xff) : 0;
     let flags = proto === IPPROTO_TCP ? view.tcpFlags : 0;
     let fe = -1;
     let isFrag = 0;
@@ -373,16 +366,8 @@ export class FlowTable {
     const ver = view.ipVersion;
     if ((ver !== 4 && ver !== 6) || view.isFragment) return -1;
     const proto = view.ipProto;
-    let sp = 0;
-    let dp = 0;
-    if (proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_SCTP) {
-      sp = view.srcPort;
-      dp = view.dstPort;
-    } else if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
-      sp = view.icmpType;
-      dp = icmpPortEquivalent(proto, sp, view.icmpCode);
-    }
-    this.keyOf(view, proto, ver, sp, dp);
+    const ports = keyPorts(view, proto);
+    this.keyOf(view, proto, ver, ports >>> 16, ports & 0xffff);
     return hashWords(this.probe, KEY_WORDS, HASH_SEED_FLOW);
   }
 
@@ -1059,4 +1044,19 @@ export class FlowTable {
       HEX_DIGIT[c >>> 4]!, HEX_DIGIT[c & 15]!, COLON, HEX_DIGIT[d >>> 4]!, HEX_DIGIT[d & 15]!, COLON,
       HEX_DIGIT[e >>> 4]!, HEX_DIGIT[e & 15]!, COLON, HEX_DIGIT[f >>> 4]!, HEX_DIGIT[f & 15]!);
   }
+}
+
+/**
+ * The ports a packet's flow key uses, as (sender port << 16 | receiver port): TCP/UDP/SCTP ports;
+ * for ICMP the Community ID mapping (type, counterpart), so request and reply share one biflow;
+ * 0 otherwise. observe and flowHash both call it: the prefetched hash must be observe's hash.
+ */
+function keyPorts(view: PacketView, proto: number): number {
+  if (proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_SCTP) {
+    return ((view.srcPort << 16) | view.dstPort) >>> 0;
+  }
+  if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
+    return ((view.icmpType << 16) | icmpPortEquivalent(proto, view.icmpType, view.icmpCode)) >>> 0;
+  }
+  return 0;
 }
