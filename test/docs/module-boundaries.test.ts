@@ -1,6 +1,6 @@
 /**
  * The dependency direction of STYLE.md, checked on the sources: core imports nothing of ours;
- * model only core; the stage modules (capture, decode, flow, export) only model, core and
+ * model only core; the stage modules (capture, decode, dpi, flow, export) only model, core and
  * telemetry — never one another; only pipeline wires stages, only cli calls pipeline.
  */
 import { test } from 'node:test';
@@ -17,9 +17,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   capture: ['core', 'model', 'telemetry'],
   decode: ['core', 'model', 'telemetry'],
   flow: ['core', 'model', 'telemetry'],
+  dpi: ['core', 'model', 'telemetry'],
   export: ['core', 'model', 'telemetry'],
-  pipeline: ['core', 'model', 'telemetry', 'capture', 'decode', 'flow', 'export'],
-  cli: ['core', 'model', 'telemetry', 'capture', 'decode', 'flow', 'export', 'pipeline'],
+  pipeline: ['core', 'model', 'telemetry', 'capture', 'decode', 'dpi', 'flow', 'export'],
+  cli: ['core', 'model', 'telemetry', 'capture', 'decode', 'dpi', 'flow', 'export', 'pipeline'],
 };
 
 function sources(dir: string, out: string[] = []): string[] {
