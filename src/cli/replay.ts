@@ -10,8 +10,9 @@ import { parseNumberFlag, type Io } from './io.js';
 
 export const REPLAY_HELP = `Usage: weft replay FILE... [options]
 
-Runs the whole pipeline (decode, flow metering) over capture files and writes one record per
-line: flow records (ECS field names), then one stats record. FILE is a pcap or pcapng file,
+Runs the whole pipeline (decode, flow metering, application dissectors) over capture files and
+writes one record per line (ECS field names): flow records and application records (dns, dhcp,
+...) as they end, then one stats record. FILE is a pcap or pcapng file,
 optionally gzip-compressed, or '-' for standard input. Files are read in order as one run.
 
 Options:
@@ -23,6 +24,8 @@ ${SINK_URI_HELP.map((l) => `                            ${l}`).join('\n')}
   --max-flows N           flow table capacity; when full the least recently seen flow is
                           evicted (event.reason lack_of_resources) (default ${DEFAULT_FLOW_CONFIG.maxFlows})
   --observer NAME         observer.hostname on every record (default: this host's name)
+  --flows-only            meter flows only: no application dissectors (no dns records,
+                          no network.protocol on flows)
   -q, --quiet             no progress bar (it is shown only when stderr is a terminal anyway)
   -h, --help              this help
 
@@ -44,6 +47,7 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<nu
       'tcp-linger': { type: 'string' },
       'max-flows': { type: 'string' },
       observer: { type: 'string' },
+      'flows-only': { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -65,6 +69,7 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<nu
     warn: (message) => { progress.done(); io.stderr.write(`weft: warning: ${message}\n`); },
     progress: (file, read, total, packets) => progress.update(file, read, total, packets),
     stdin: io.stdin,
+    dissect: values['flows-only'] !== true,
   });
   const encoder = new EcsJsonEncoder({ observerHostname: values.observer ?? hostname(), points: pipeline.points });
   const sinks: Sink[] = specs.map((spec) => openSink(spec, encoder));

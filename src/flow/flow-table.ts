@@ -19,7 +19,8 @@
  *   links   8 B  prev, next (Int32Array pairs): apart from the hot blocks because moving a flow to
  *                the LRU tail also writes its two neighbours' links, and 8 links share a cache line
  *   warm   32 B  handshake/ending mark time, RTTs, key hash — TCP setup and teardown, expiry
- *   cold   48 B  MACs, ICMP type/code, tunnel outer version/protocol/addresses — flow start, record
+ *   cold   64 B  MACs, ICMP type/code, tunnel outer version/protocol/addresses, application
+ *                protocol, generation — flow start, dissectors, record
  *
  * Each live flow is on exactly one intrusive doubly linked list (the links):
  *   ACTIVE  — ordered by last-seen clock (LRU at the head): idle expiry and eviction pop the head;
@@ -29,12 +30,12 @@
  * and linger are measured on the clock, the active timeout on the packet's own time, so a single
  * bogus timestamp cannot split every later packet into its own flow.
  *
- * Memory per flow slot: 128 + 8 + 32 + 48 + 16 (two 8-byte index slots) = 232 B
- * → 1,048,576 flows ≈ 232 MiB (plus ~9 MiB for the 65,536-entry fragment table).
+ * Memory per flow slot: 128 + 8 + 32 + 64 + 16 (two 8-byte index slots) = 248 B
+ * → 1,048,576 flows ≈ 248 MiB (plus ~9 MiB for the 65,536-entry fragment table).
  */
 import { formatIp } from '../core/index.js';
 import {
-  FlowEndReason, FLOW_END_REASON_NAMES, TunnelType, TUNNEL_TYPE_NAMES,
+  APP_PROTOCOL_NAMES, AppProtocol, FlowEndReason, FLOW_END_REASON_NAMES, TunnelType, TUNNEL_TYPE_NAMES,
   type FlowRecord, type PacketView, type TunnelInfo,
 } from '../model/index.js';
 import {
@@ -79,15 +80,17 @@ const W_RTT_CLIENT = 2; // double
 const W_MARK_NSEC = 6; // word
 const W_HASH = 7; // word: the key hash (index removal, rebuild on growth)
 
-// Cold block: 48 bytes per flow (12 words).
-const COLD_BYTES = 48;
-const COLD_WORDS = 12;
+// Cold block: 64 bytes per flow (16 words).
+const COLD_BYTES = 64;
+const COLD_WORDS = 16;
 const C_MAC = 0; // bytes 0–5: MAC of side A, 6–11: of side B (from the first packet)
 const C_ICMP_TYPE = 12; // byte, of the first packet
 const C_ICMP_CODE = 13;
 const C_OUTER_VERSION = 14; // byte, 0 when not tunnelled
 const C_OUTER_PROTO = 15;
 const C_OUTER_ADDR = 4; // words 4–7: outer address of side A, 8–11: of side B
+const C_APP_PROTOCOL = 48; // byte: AppProtocol the dissectors recognised, 0 = none yet
+const C_GENERATION = 13; // word: flowsCreated when the flow began (tells reuses of a slot apart)
 const HASH_SEED_FLOW = 0x9e3779b9;
 const HASH_SEED_FRAG = 0x7f4a7c15;
 
@@ -200,6 +203,9 @@ export class FlowTable {
   // ── counters ───────────────────────────────────────────────────────────────────────────────
   private readonly recordsByReason = new Float64Array(6);
   private flowsCreated = 0;
+  /** The flow of the packet observe counted last (-1: none), and whether side A sent it. */
+  private lastFlow = -1;
+  private lastFromA = false;
   private evictionsFull = 0;
   private peak = 0;
   private fragOverflows = 0;
@@ -299,6 +305,7 @@ export class FlowTable {
    * @param hash `flowHash(view)` when the caller has it already (saves hashing the key twice).
    */
   observe(view: PacketView, hash = -1): void {
+    this.lastFlow = -1;
     const ver = view.ipVersion;
     if (ver !== 4 && ver !== 6) {
       this.nonIp++;
@@ -334,6 +341,8 @@ export class FlowTable {
     const fromA = this.keyOf(view, proto, ver, sp, dp);
     if (hash < 0 || isFrag !== 0) hash = hashWords(this.probe, KEY_WORDS, HASH_SEED_FLOW);
     const e = this.locate(view, hash, fromA, proto, flags, sec, nsec, icmpWord);
+    this.lastFlow = e;
+    this.lastFromA = fromA;
     this.account(e, fromA, 1, view.ipLength, flags, sec, nsec, sec, nsec, view.tsDigits, isFrag);
     if (proto === IPPROTO_TCP && (isFrag === 0 || view.fragOffset === 0)) this.tcpTrack(e, fromA, flags, sec, nsec);
 
@@ -347,6 +356,33 @@ export class FlowTable {
         ft.clearPending(fe);
       }
     }
+  }
+
+  // ── for the dissectors ─────────────────────────────────────────────────────────────────────
+
+  /** The flow slot of the packet `observe` counted last, or -1 (not IP, or a fragment held back). */
+  get lastObservedFlow(): number {
+    return this.lastFlow;
+  }
+
+  /** Whether the packet `observe` counted last was sent by its flow's initiator (RFC 5103 source). */
+  get lastFromSource(): boolean {
+    const e = this.lastFlow;
+    return e >= 0 && this.lastFromA === ((this.hotU8[(e << 7) + H_STATE]! & ST_A_IS_SRC) !== 0);
+  }
+
+  /** A number that tells the flows that used slot e apart (state kept per slot checks it). */
+  generationOf(e: number): number {
+    return this.coldU32[e * COLD_WORDS + C_GENERATION]!;
+  }
+
+  appProtocolOf(e: number): AppProtocol {
+    return this.coldU8[e * COLD_BYTES + C_APP_PROTOCOL]! as AppProtocol;
+  }
+
+  /** Marks flow e as carrying `protocol` (its record's network.protocol). */
+  setAppProtocol(e: number, protocol: AppProtocol): void {
+    this.coldU8[e * COLD_BYTES + C_APP_PROTOCOL] = protocol;
   }
 
   // ── lookahead ──────────────────────────────────────────────────────────────────────────────
@@ -716,6 +752,8 @@ export class FlowTable {
       c8[cb + C_OUTER_PROTO] = 0;
     }
     this.hotU8[(e << 7) + H_STATE] = st;
+    c8[cb + C_APP_PROTOCOL] = 0;
+    this.coldU32[e * COLD_WORDS + C_GENERATION] = this.flowsCreated;
     this.flowsCreated++;
   }
 
@@ -1032,6 +1070,9 @@ export class FlowTable {
       rttNs: rs >= 0 && rc >= 0 ? rs + rc : NO_RTT,
       fragments: keys[k + H_FRAGS]!,
       tunnel,
+      // Always set (undefined when none), so that every record has the same shape.
+      appProtocol: this.coldU8[cb + C_APP_PROTOCOL] !== 0
+        ? APP_PROTOCOL_NAMES[this.coldU8[cb + C_APP_PROTOCOL] as AppProtocol] : undefined,
     };
   }
 

@@ -23,6 +23,25 @@ export const FLOW_END_REASON_NAMES: Readonly<Record<FlowEndReason, string>> = {
   5: 'lack_of_resources',
 };
 
+/** Application protocols the dissectors recognise in a flow (ECS network.protocol). */
+export const AppProtocol = {
+  NONE: 0,
+  DNS: 1,
+  HTTP: 2,
+  TLS: 3,
+  QUIC: 4,
+  DHCP: 5,
+} as const;
+export type AppProtocol = (typeof AppProtocol)[keyof typeof AppProtocol];
+export const APP_PROTOCOL_NAMES: Readonly<Record<AppProtocol, string>> = {
+  0: '',
+  1: 'dns',
+  2: 'http',
+  3: 'tls',
+  4: 'quic',
+  5: 'dhcp',
+};
+
 export interface TunnelInfo {
   /** TUNNEL_TYPE_NAMES entry: gre, erspan, vxlan, geneve, ipip. */
   readonly type: string;
@@ -75,4 +94,6 @@ export interface FlowRecord {
   /** IP fragments counted in this flow. */
   readonly fragments: number;
   readonly tunnel: TunnelInfo | undefined;
+  /** ECS network.protocol from what the dissectors saw (not the port alone); undefined when none. */
+  readonly appProtocol?: string;
 }

@@ -8,3 +8,4 @@ export * from './link-type.js';
 export * from './observation-point.js';
 export * from './flow-record.js';
 export * from './stats-record.js';
+export * from './app-record.js';

@@ -13,4 +13,4 @@ export interface StatsRecord {
 }
 
 /** Every owned record a sink may receive. */
-export type ExportRecord = import('./flow-record.js').FlowRecord | StatsRecord;
+export type ExportRecord = import('./flow-record.js').FlowRecord | StatsRecord | import('./app-record.js').AppRecord;

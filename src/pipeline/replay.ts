@@ -20,11 +20,13 @@
  */
 import type { Readable } from 'node:stream';
 import { AgentError, ErrorCode } from '../core/errors.js';
+import { formatIp } from '../core/index.js';
 import { readCaptureFile, type CaptureHandler, type CaptureSummary } from '../capture/index.js';
 import { decodePacket } from '../decode/index.js';
-import { FlowTable, type FlowConfig } from '../flow/index.js';
+import { Dissectors } from '../dpi/index.js';
+import { communityIdFromWords, FlowTable, type FlowConfig } from '../flow/index.js';
 import {
-  DECODE_STATUS_COUNT, DECODE_STATUS_NAMES, DecodeStatus, FlowEndReason, PacketView, linkTypeName,
+  AppProtocol, DECODE_STATUS_COUNT, DECODE_STATUS_NAMES, DecodeStatus, type AppRecord, FlowEndReason, PacketView, linkTypeName,
   type ExportRecord, type FlowRecord, type ObservationPoint, type StatsRecord,
 } from '../model/index.js';
 import type { Sink } from '../export/index.js';
@@ -42,6 +44,8 @@ export interface ReplayOptions {
   readonly progress?: (file: string, bytesRead: number, bytesTotal: number, packets: number) => void;
   /** Standard input, when a file is `-` (tests pass their own stream). */
   readonly stdin?: Readable;
+  /** Run the application dissectors (DNS, …): default true. */
+  readonly dissect?: boolean;
 }
 
 export interface FileOutcome {
@@ -65,6 +69,7 @@ export class ReplayPipeline implements CaptureHandler {
   private grouped = 0;
   private readonly hashes = new Float64Array(LOOKAHEAD);
   private readonly table: FlowTable;
+  private readonly dissectors: Dissectors | null;
   private readonly batch: ExportRecord[] = [];
   private sinks: readonly Sink[] = [];
   private currentFile = '';
@@ -85,6 +90,15 @@ export class ReplayPipeline implements CaptureHandler {
     this.table = new FlowTable(options.flow ?? {}, (record: FlowRecord) => {
       this.flowsEmitted++;
       if (this.batch.push(record) >= MAX_BATCH) this.writeBatch();
+    });
+    const seed = this.table.config.communityIdSeed;
+    this.dissectors = options.dissect === false ? null : new Dissectors({
+      communityId: (ver, proto, s0, s1, s2, s3, d0, d1, d2, d3, sport, dport) =>
+        communityIdFromWords(ver, proto, s0, s1, s2, s3, d0, d1, d2, d3, sport, dport, seed, true),
+      formatIp,
+      emit: (record: AppRecord) => {
+        if (this.batch.push(record) >= MAX_BATCH) this.writeBatch();
+      },
     });
   }
 
@@ -108,6 +122,7 @@ export class ReplayPipeline implements CaptureHandler {
       this.meterGroup();
       await this.drainBatch();
     }
+    this.dissectors?.flush();
     this.table.flushAll(FlowEndReason.FORCED_END);
     const stats = this.statsRecord(outcomes);
     this.batch.push(stats);
@@ -157,6 +172,12 @@ export class ReplayPipeline implements CaptureHandler {
     this.statusCounts[status]! += 1;
     if (status === DecodeStatus.OK) {
       this.table.observe(view, flowHash);
+      const d = this.dissectors;
+      const e = this.table.lastObservedFlow;
+      if (d !== null && e >= 0) {
+        const protocol = d.packet(view, e, this.table.generationOf(e), this.table.lastFromSource);
+        if (protocol !== AppProtocol.NONE) this.table.setAppProtocol(e, protocol);
+      }
     } else if (status === DecodeStatus.UNSUPPORTED_LINKTYPE && !this.warnedLinkTypes.has(view.linkType)) {
       this.warnedLinkTypes.add(view.linkType);
       this.options.warn(`${this.currentFile}: skipping packets of unsupported ${linkTypeName(view.linkType)}`);
@@ -166,6 +187,7 @@ export class ReplayPipeline implements CaptureHandler {
       this.lastSec = view.tsSec;
       this.lastNsec = view.tsNsec;
       this.table.advance(view.tsSec, view.tsNsec);
+      this.dissectors?.advance(view.tsSec, view.tsNsec);
     }
     if (view.tsDigits > this.tsDigits) this.tsDigits = view.tsDigits;
   }
@@ -234,6 +256,7 @@ export class ReplayPipeline implements CaptureHandler {
     }
     counters['packets_malformed'] = malformed;
     Object.assign(counters, this.table.counters());
+    if (this.dissectors !== null) Object.assign(counters, this.dissectors.counters());
     counters['flows_emitted'] = this.flowsEmitted;
     if (this.packetsRead === 0) {
       // No packet time to speak of: stamp the record with the wall clock instead of the epoch.

@@ -16,6 +16,7 @@ import type { ObservationPoint } from '../../model/observation-point.js';
 import type { ExportRecord, StatsRecord } from '../../model/stats-record.js';
 import { ascii, asciiBytes, num, raw, rfc3339, type ByteOutput } from './ascii.js';
 import { ianaProtocolName } from './iana-protocols.js';
+import { appRecordFields } from './ecs-app.js';
 
 /** TCP flag names in bit order (RFC 9293 §3.1, RFC 3168 for ECE/CWR). */
 const TCP_FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'] as const;
@@ -85,6 +86,7 @@ const L_START = asciiBytes('","event.kind":"event","event.category":["network"],
 const L_END = asciiBytes('","event.end":"');
 const L_DURATION = asciiBytes('","event.duration":');
 const L_PACKETS = asciiBytes('","network.packets":');
+const L_PROTOCOL = asciiBytes('","network.protocol":"');
 const L_BYTES = asciiBytes(',"network.bytes":');
 const L_SOURCE_IP = asciiBytes(',"source.ip":"');
 const L_SOURCE_PORT = asciiBytes('","source.port":');
@@ -154,7 +156,11 @@ export class EcsJsonEncoder {
 
   /** One record as one line of JSON (no trailing newline). */
   encode(record: ExportRecord): string {
-    return record.kind === 'flow' ? this.encodeFlow(record) : this.encodeStats(record);
+    switch (record.kind) {
+      case 'flow': return this.encodeFlow(record);
+      case 'stats': return this.encodeStats(record);
+      default: return `{${appRecordFields(record)},${this.observer(record.observationPoint)}}`;
+    }
   }
 
   encodeFlow(r: FlowRecord): string {
@@ -190,6 +196,10 @@ export class EcsJsonEncoder {
         `"network.transport":"${ianaProtocolName(r.ipProto)}","network.iana_number":"${r.ipProto}","network.community_id":"`);
     }
     p = ascii(b, p, r.communityId);
+    if (r.appProtocol !== undefined) {
+      p = raw(b, p, L_PROTOCOL);
+      p = ascii(b, p, r.appProtocol);
+    }
     p = raw(b, p, L_PACKETS);
     p = num(b, p, r.sourcePackets + r.destinationPackets);
     p = raw(b, p, L_BYTES);

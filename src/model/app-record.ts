@@ -1,0 +1,85 @@
+/**
+ * Application records: what the dissectors saw inside a flow (a DNS transaction, an HTTP
+ * request/response, a TLS handshake, …). Each carries the 5-tuple and Community ID of its flow, so
+ * it joins the flow record without a lookup.
+ */
+
+/** Fields every application record has. */
+export interface AppRecordBase {
+  readonly observationPoint: number;
+  /** When the event began (the query, the request, the ClientHello): capture time. */
+  readonly sec: number;
+  readonly nsec: number;
+  readonly tsDigits: number;
+  /** Nanoseconds to the answer (DNS response, HTTP response start, …); -1 when there was none. */
+  readonly durationNs: number;
+  readonly ipVersion: number;
+  readonly ipProto: number;
+  /** The client side: the sender of the query / request / ClientHello. */
+  readonly sourceIp: string;
+  readonly sourcePort: number;
+  readonly destinationIp: string;
+  readonly destinationPort: number;
+  readonly communityId: string;
+}
+
+export interface DnsAnswer {
+  readonly name: string;
+  readonly type: string;
+  readonly class: string;
+  readonly ttl: number;
+  readonly data: string;
+}
+
+/** One DNS transaction: a query and its response, or a lone query (timed out) or lone response. */
+export interface DnsRecord extends AppRecordBase {
+  readonly kind: 'dns';
+  /** ECS dns.type: 'answer' when a response was seen, else 'query'. */
+  readonly type: 'query' | 'answer';
+  readonly id: number;
+  readonly opCode: number;
+  readonly questionName?: string;
+  readonly questionType?: string;
+  readonly questionClass?: string;
+  /** e.g. NOERROR, NXDOMAIN; absent without a response. */
+  readonly responseCode?: string;
+  /** ECS dns.header_flags of the response (of the query when there is none). */
+  readonly headerFlags: readonly string[];
+  readonly answers: readonly DnsAnswer[];
+  /** Addresses of the A/AAAA answers. */
+  readonly resolvedIps: readonly string[];
+  /** 'query_only' (no response before the timeout or the end), 'response_only', or undefined. */
+  readonly incomplete?: 'query_only' | 'response_only';
+  /** 'udp' or 'tcp'. */
+  readonly transport: string;
+}
+
+/** One DHCPv4 (or plain BOOTP) message. source = its sender, destination = its receiver. */
+export interface DhcpRecord extends AppRecordBase {
+  readonly kind: 'dhcp';
+  /** DISCOVER, OFFER, REQUEST, ACK, … (option 53); BOOTREQUEST/BOOTREPLY for plain BOOTP. */
+  readonly messageType: string;
+  readonly transactionId: number;
+  readonly clientMac: string;
+  /** ciaddr, yiaddr (the address assigned), giaddr (relay); '0.0.0.0' when unset. */
+  readonly clientIp: string;
+  readonly assignedIp: string;
+  readonly relayIp: string;
+  readonly requestedIp?: string;
+  readonly serverId?: string;
+  readonly hostname?: string;
+  readonly leaseTime?: number;
+  readonly vendorClass?: string;
+  readonly clientId?: string;
+  readonly paramRequestList?: readonly number[];
+  readonly routers?: readonly string[];
+  readonly dnsServers?: readonly string[];
+  readonly subnetMask?: string;
+  readonly domainName?: string;
+  readonly relayCircuitId?: string;
+  readonly relayRemoteId?: string;
+  /** Option codes in the order they appeared (after overload handling). */
+  readonly options: readonly number[];
+}
+
+export type AppRecord = DnsRecord | DhcpRecord;
