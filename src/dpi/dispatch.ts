@@ -3,8 +3,11 @@
  *
  *   UDP  port 53/5353/5355 ─► DNS message ─► DnsTransactions ─► dns record
  *        ports 67/68       ─► DHCP message ─► dhcp record
+ *        any port, a QUIC long-header Initial from the client ─► QuicSession ─► quic record
  *   TCP  first payload of a connection decides, before any state is made:
- *          port 53 → DNS over TCP · otherwise the connection is left alone (a mark per flow slot)
+ *          port 53 → DNS over TCP · a TLS handshake record (or SSLv2 hello) → TLS ·
+ *          an HTTP request line → HTTP (a CONNECT/upgrade tunnel then goes on as TLS) ·
+ *          anything else → the connection is left alone (a mark per flow slot)
  *        then: TcpDirection per side (bounded reassembly) ─► in-order bytes ─► the dissector
  *
  * Connection state lives in an array indexed by the flow table's slot and is checked against the
@@ -16,11 +19,14 @@
  * Dissector errors never escape: malformed application data is counted per protocol (`*_malformed`)
  * and that connection's dissector stops.
  */
-import { AppProtocol, type AppRecord, type PacketView } from '../model/index.js';
+import { AppProtocol, type AppRecord, type AppRecordBase, type HttpRecord, type PacketView } from '../model/index.js';
 import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT, DhcpParseError, parseDhcpMessage, type DhcpMessage } from './dhcp/index.js';
 import { DnsParseError, DnsTcpFramer, parseDnsMessage } from './dns/index.js';
 import { DnsTransactions, emptyDnsContext, type DnsPacketContext } from './dns-transactions.js';
+import { HttpConnectionParser, looksLikeHttpRequest, type HttpTransaction, type HttpTunnel } from './http/index.js';
+import { QuicSession } from './quic-session.js';
 import { ReassemblyBudget, TcpDirection, type StreamConsumer } from './tcp-reassembly.js';
+import { TlsSession } from './tls-session.js';
 
 const IPPROTO_TCP = 6;
 const IPPROTO_UDP = 17;
@@ -49,7 +55,7 @@ export interface DissectOptions {
 }
 
 /** What a TCP connection carries. */
-const Kind = { NONE: 0, DNS: 1 } as const;
+const Kind = { NONE: 0, DNS: 1, TLS: 2, HTTP: 3 } as const;
 type Kind = (typeof Kind)[keyof typeof Kind];
 
 /** One direction of a connection: reassembly, then its dissector. */
@@ -78,7 +84,15 @@ class TcpConn {
   readonly server: Side;
   /** Oriented client → server; the time is that of the packet being handled. */
   readonly ctx: DnsPacketContext;
+  /** Packet time when the connection's state was made: HTTP times are kept relative to it. */
+  readonly startSec: number;
+  readonly startNsec: number;
+  tls: TlsSession | null = null;
+  http: HttpConnectionParser | null = null;
+  tunnel: HttpTunnel | null = null;
   constructor(owner: Dissectors, kind: Kind, budget: ReassemblyBudget, ctx: DnsPacketContext) {
+    this.startSec = ctx.sec;
+    this.startNsec = ctx.nsec;
     this.owner = owner;
     this.kind = kind;
     this.client = new Side(this, true, budget);
@@ -94,12 +108,20 @@ export class Dissectors {
   /** Per flow slot: the connection, and the generation it (or the "nothing to do" mark) is for. */
   private conns: (TcpConn | undefined)[] = [];
   private marks = new Float64Array(1024);
+  /** Per flow slot: the QUIC session of a UDP flow, and the generation its mark is for. */
+  private quic: (QuicSession | undefined)[] = [];
+  private quicMarks = new Float64Array(1024);
   /** Scratch contexts (DnsTransactions copies what it keeps). */
   private readonly ctx = emptyDnsContext();
   private readonly sideCtx = emptyDnsContext();
   private dnsMalformed = 0;
   private dhcpMessages = 0;
   private dhcpMalformed = 0;
+  private tlsHandshakes = 0;
+  private tlsMalformed = 0;
+  private httpTransactions = 0;
+  private httpNotHttp = 0;
+  private quicConnections = 0;
   private dnsMessages = 0;
   private connections = 0;
 
@@ -126,7 +148,7 @@ export class Dissectors {
   packet(view: PacketView, flow: number, generation: number, fromClient: boolean): AppProtocol {
     if (flow < 0 || view.payloadLength === 0) return AppProtocol.NONE;
     const proto = view.ipProto;
-    if (proto === IPPROTO_UDP) return this.udp(view, flow, generation);
+    if (proto === IPPROTO_UDP) return this.udp(view, flow, generation, fromClient);
     if (proto === IPPROTO_TCP) return this.tcp(view, flow, generation, fromClient);
     return AppProtocol.NONE;
   }
@@ -144,6 +166,9 @@ export class Dissectors {
     }
     this.conns = [];
     this.marks.fill(0);
+    for (const q of this.quic) q?.finish();
+    this.quic = [];
+    this.quicMarks.fill(0);
     this.dns.flush();
   }
 
@@ -163,12 +188,17 @@ export class Dissectors {
       dpi_dns_evicted: this.dns.evicted,
       dpi_dhcp_messages: this.dhcpMessages,
       dpi_dhcp_malformed: this.dhcpMalformed,
+      dpi_http_transactions: this.httpTransactions,
+      dpi_http_not_http: this.httpNotHttp,
+      dpi_tls_handshakes: this.tlsHandshakes,
+      dpi_tls_malformed: this.tlsMalformed,
+      dpi_quic_connections: this.quicConnections,
     };
   }
 
   // ── UDP ─────────────────────────────────────────────────────────────────────────────────────
 
-  private udp(view: PacketView, flow: number, generation: number): AppProtocol {
+  private udp(view: PacketView, flow: number, generation: number, fromClient: boolean): AppProtocol {
     const sp = view.srcPort;
     const dp = view.dstPort;
     if (isDnsPort(sp) || isDnsPort(dp)) {
@@ -178,7 +208,34 @@ export class Dissectors {
     if ((sp === DHCP_SERVER_PORT || sp === DHCP_CLIENT_PORT) && (dp === DHCP_SERVER_PORT || dp === DHCP_CLIENT_PORT)) {
       return this.dhcp(view) ? AppProtocol.DHCP : AppProtocol.NONE;
     }
-    return AppProtocol.NONE;
+    return this.quicPacket(view, flow, generation, fromClient);
+  }
+
+  /** QUIC on any port: a session starts at a client long-header packet of a version with Initial keys. */
+  private quicPacket(view: PacketView, flow: number, generation: number, fromClient: boolean): AppProtocol {
+    if (flow >= this.quicMarks.length) this.quicMarks = grow(this.quicMarks, flow);
+    let q = this.quic[flow];
+    if (this.quicMarks[flow] !== generation + 1) {
+      if (q !== undefined) q.finish();
+      q = undefined;
+      this.quic[flow] = undefined;
+      const b = view.bytes;
+      const o = view.payloadOffset;
+      // The first datagram decides: a client long header (form and fixed bits set) of a version
+      // with Initial keys. Anything else: this flow is not looked at again.
+      if (!fromClient || !QuicSession.looksLikeInitial(b, o, view.payloadLength)) {
+        this.quicMarks[flow] = generation + 1;
+        return AppProtocol.NONE;
+      }
+      this.quicMarks[flow] = generation + 1;
+      const ctx = fillContext(emptyDnsContext(), view, flow, generation);
+      q = new QuicSession((sec, nsec, d) => this.base(ctx, sec, nsec, d), (r) => this.options.emit(r));
+      this.quic[flow] = q;
+      this.quicConnections++;
+    }
+    if (q === undefined) return AppProtocol.NONE;
+    q.datagram(view.bytes, view.payloadOffset, view.payloadLength, fromClient, view.tsSec, view.tsNsec);
+    return q.recognised ? AppProtocol.QUIC : AppProtocol.NONE;
   }
 
   private dhcp(view: PacketView): boolean {
@@ -249,18 +306,20 @@ export class Dissectors {
 
   private tcp(view: PacketView, flow: number, generation: number, fromClient: boolean): AppProtocol {
     // marks[flow] = generation + 1 once this flow's connection was looked at.
-    if (flow >= this.marks.length) this.growMarks(flow);
+    if (flow >= this.marks.length) this.marks = grow(this.marks, flow);
     let c = this.conns[flow];
     if (this.marks[flow] !== generation + 1) {
       if (c !== undefined) this.finish(c);
       c = undefined;
       this.conns[flow] = undefined;
       this.marks[flow] = generation + 1;
-      const kind = this.classify(view);
+      const kind = this.classify(view, fromClient);
       if (kind === Kind.NONE) return AppProtocol.NONE;
       const ctx = fillContext(emptyDnsContext(), view, flow, generation);
       if (!fromClient) swapEnds(ctx);
       c = new TcpConn(this, kind, this.budget, ctx);
+      if (kind === Kind.TLS) c.tls = this.tlsSession(c);
+      else if (kind === Kind.HTTP) c.http = this.httpParser(c);
       this.conns[flow] = c;
       this.connections++;
     }
@@ -271,27 +330,54 @@ export class Dissectors {
     c.ctx.sec = view.tsSec;
     c.ctx.nsec = view.tsNsec;
     if (view.tsDigits > c.ctx.tsDigits) c.ctx.tsDigits = view.tsDigits;
+    if (c.tls !== null) { c.tls.sec = view.tsSec; c.tls.nsec = view.tsNsec; }
     const flags = view.tcpFlags;
     const side = fromClient ? c.client : c.server;
     const seq = ((b[l4 + 4]! << 24) | (b[l4 + 5]! << 16) | (b[l4 + 6]! << 8) | b[l4 + 7]!) >>> 0;
     side.dir.segment(seq, flags, b, view.payloadOffset, view.payloadLength, side);
     const kind = c.kind as Kind; // segment() may have changed it
-    if ((flags & (TCP_FIN | TCP_RST)) !== 0 && c.client.dir.closed && c.server.dir.closed) {
+    if (kind === Kind.NONE) {
+      // The dissector is done with this connection: drop its state now (the mark stays, so the
+      // rest of the connection costs nothing), rather than keep it until the flow ends.
+      this.conns[flow] = undefined;
+    } else if ((flags & (TCP_FIN | TCP_RST)) !== 0 && c.client.dir.closed && c.server.dir.closed) {
       this.finish(c);
       this.conns[flow] = undefined;
     }
-    return protocolOf(kind);
+    return protocolOf(c.tls !== null ? Kind.TLS : c.http !== null ? Kind.HTTP : kind);
   }
 
   /** Decides from a connection's first data packet which dissector, if any, will read it. */
-  private classify(view: PacketView): Kind {
+  private classify(view: PacketView, fromClient: boolean): Kind {
     if (isDnsPort(view.srcPort) || isDnsPort(view.dstPort)) return Kind.DNS;
+    if (!fromClient) return Kind.NONE; // TLS and HTTP clients speak first
+    const b = view.bytes;
+    const o = view.payloadOffset;
+    const n = view.payloadLength;
+    if (looksLikeTls(b, o, n)) return Kind.TLS;
+    if (looksLikeHttpRequest(b, o, n)) return Kind.HTTP;
     return Kind.NONE;
   }
 
   /** In-order bytes of one side of a connection. */
   streamData(side: Side, bytes: Uint8Array, offset: number, length: number): void {
     const c = side.conn;
+    if (c.kind === Kind.TLS) {
+      const tls = c.tls!;
+      (side.client ? tls.client : tls.server).push(bytes, offset, length);
+      this.afterTls(c);
+      return;
+    }
+    if (c.kind === Kind.HTTP) {
+      const http = c.http!;
+      const start = side.dir.delivered - length; // stream offset of bytes[offset]
+      const t = this.relativeNs(c);
+      if (side.client) http.clientData(bytes, offset, length, t);
+      else http.serverData(bytes, offset, length, t);
+      if (c.tunnel !== null) this.enterTunnel(c, side, bytes, offset, length, start);
+      else if (http.notHttp) { this.httpNotHttp++; c.kind = Kind.NONE; }
+      return;
+    }
     if (c.kind === Kind.DNS) {
       side.dnsFramer ??= new DnsTcpFramer();
       side.dnsFramer.push(bytes, offset, length, (m, o, l) => {
@@ -300,25 +386,161 @@ export class Dissectors {
     }
   }
 
-  streamGap(side: Side, _bytes: number): void {
-    // A hole in a DNS-over-TCP stream loses the framing: stop dissecting this connection.
-    if (side.conn.kind === Kind.DNS) side.conn.kind = Kind.NONE;
+  streamGap(side: Side, bytes: number): void {
+    const c = side.conn;
+    if (c.kind === Kind.TLS) {
+      (side.client ? c.tls!.client : c.tls!.server).gap(bytes);
+      this.afterTls(c);
+    } else if (c.kind === Kind.HTTP) {
+      c.http!.gap(side.client ? 'client' : 'server', bytes);
+    } else if (c.kind === Kind.DNS) {
+      // A hole in a DNS-over-TCP stream loses the framing: stop dissecting this connection.
+      c.kind = Kind.NONE;
+    }
   }
 
   private finish(c: TcpConn): void {
     if (c.kind === Kind.NONE) return;
     c.client.dir.finish(c.client);
     c.server.dir.finish(c.server);
+    if (c.http !== null && c.kind === Kind.HTTP) c.http.end(this.relativeNs(c));
+    c.tls?.finish();
     c.kind = Kind.NONE;
   }
 
-  private growMarks(flow: number): void {
-    let n = this.marks.length;
-    while (n <= flow) n *= 2;
-    const marks = new Float64Array(n);
-    marks.set(this.marks);
-    this.marks = marks;
+  // ── TLS and HTTP ────────────────────────────────────────────────────────────────────────────
+
+  private tlsSession(c: TcpConn): TlsSession {
+    return new TlsSession((sec, nsec, d) => this.base(c.ctx, sec, nsec, d), (r) => {
+      this.tlsHandshakes++;
+      this.options.emit(r);
+    });
   }
+
+  /** After TLS bytes: the record once the handshake is over; stop reading when both sides are done. */
+  private afterTls(c: TcpConn): void {
+    const tls = c.tls!;
+    tls.check();
+    if (tls.done) {
+      this.tlsMalformed += tls.malformed;
+      tls.malformed = 0;
+      c.kind = Kind.NONE; // the record is out: nothing more to read
+    }
+  }
+
+  private httpParser(c: TcpConn): HttpConnectionParser {
+    return new HttpConnectionParser((t) => {
+      this.httpTransactions++;
+      this.options.emit(this.httpRecord(c, t));
+    }, { onTunnel: (tunnel) => { c.tunnel = tunnel; } });
+  }
+
+  /** Packet time since the connection's state was made, in ns (small, so exact as a double). */
+  private relativeNs(c: TcpConn): number {
+    return (c.ctx.sec - c.startSec) * 1e9 + (c.ctx.nsec - c.startNsec);
+  }
+
+  /**
+   * The HTTP parser saw CONNECT answered 2xx (or an upgrade): the rest of both streams is a
+   * tunnel. A TLS handshake in it (HTTPS through a proxy) is read as TLS; anything else is left.
+   */
+  private enterTunnel(c: TcpConn, side: Side, bytes: Uint8Array, offset: number, length: number, start: number): void {
+    const tunnel = c.tunnel!;
+    c.http = null;
+    c.kind = Kind.NONE;
+    if (tunnel.kind !== 'connect') return;
+    const tls = this.tlsSession(c);
+    tls.sec = c.ctx.sec;
+    tls.nsec = c.ctx.nsec;
+    c.tls = tls;
+    c.kind = Kind.TLS;
+    if (tunnel.clientHeld.length > 0) tls.client.push(tunnel.clientHeld, 0, tunnel.clientHeld.length);
+    // The part of this push past the tunnel's start belongs to the tunnel.
+    const from = side.client ? tunnel.clientOffset : tunnel.serverOffset;
+    const skip = Math.max(0, from - start);
+    if (skip < length && !(side.client && tunnel.clientHeld.length > 0)) {
+      (side.client ? tls.client : tls.server).push(bytes, offset + skip, length - skip);
+    }
+    if (tls.client.notTls) c.kind = Kind.NONE;
+    this.afterTls(c);
+  }
+
+  private httpRecord(c: TcpConn, t: HttpTransaction): HttpRecord {
+    const startNs = t.requestStartNs;
+    let sec = c.startSec + Math.floor((c.startNsec + startNs) / 1e9);
+    let nsec = (c.startNsec + startNs) % 1e9;
+    if (t.method === '' && t.responseStartNs !== undefined) {
+      sec = c.startSec + Math.floor((c.startNsec + t.responseStartNs) / 1e9);
+      nsec = (c.startNsec + t.responseStartNs) % 1e9;
+    }
+    const duration = t.responseStartNs !== undefined && t.method !== '' ? Math.max(0, t.responseStartNs - startNs) : -1;
+    const { path, query } = splitTarget(t.uri);
+    const host = t.host !== undefined ? splitHost(t.host) : undefined;
+    const b = this.base(c.ctx, sec, nsec, duration);
+    return {
+      kind: 'http',
+      observationPoint: b.observationPoint,
+      sec: b.sec,
+      nsec: b.nsec,
+      tsDigits: b.tsDigits,
+      durationNs: b.durationNs,
+      ipVersion: b.ipVersion,
+      ipProto: b.ipProto,
+      sourceIp: b.sourceIp,
+      sourcePort: b.sourcePort,
+      destinationIp: b.destinationIp,
+      destinationPort: b.destinationPort,
+      communityId: b.communityId,
+      method: t.method,
+      urlOriginal: t.uri,
+      urlPath: path,
+      urlQuery: query,
+      urlDomain: host?.domain,
+      urlPort: host?.port,
+      version: t.version,
+      statusCode: t.statusCode,
+      responseVersion: t.responseVersion,
+      userAgent: t.userAgent,
+      referrer: t.referrer,
+      requestMimeType: t.contentType,
+      responseMimeType: t.responseMimeType,
+      requestBodyBytes: t.requestBodyBytes,
+      responseBodyBytes: t.responseBodyBytes,
+      interim: t.interim,
+      incomplete: t.incomplete,
+      error: t.error,
+    };
+  }
+
+  /** Time, endpoints (client → server) and Community ID of a record of the connection `ctx`. */
+  private base(ctx: DnsPacketContext, sec: number, nsec: number, durationNs: number): AppRecordBase {
+    const { communityId, formatIp } = this.options;
+    const v = ctx.ipVersion;
+    return {
+      observationPoint: ctx.observationPoint,
+      sec,
+      nsec,
+      tsDigits: ctx.tsDigits,
+      durationNs,
+      ipVersion: v,
+      ipProto: ctx.ipProto,
+      sourceIp: formatIp(v, ctx.s0, ctx.s1, ctx.s2, ctx.s3),
+      sourcePort: ctx.senderPort,
+      destinationIp: formatIp(v, ctx.d0, ctx.d1, ctx.d2, ctx.d3),
+      destinationPort: ctx.receiverPort,
+      communityId: communityId(v, ctx.ipProto, ctx.s0, ctx.s1, ctx.s2, ctx.s3, ctx.d0, ctx.d1, ctx.d2, ctx.d3,
+        ctx.senderPort, ctx.receiverPort),
+    };
+  }
+
+}
+
+function grow(marks: Float64Array<ArrayBuffer>, index: number): Float64Array<ArrayBuffer> {
+  let n = marks.length;
+  while (n <= index) n *= 2;
+  const bigger = new Float64Array(n);
+  bigger.set(marks);
+  return bigger;
 }
 
 /** The packet's flow, time and endpoints (sender → receiver) into ctx. */
@@ -354,5 +576,45 @@ function swapEnds(c: DnsPacketContext): void {
 }
 
 function protocolOf(kind: Kind): AppProtocol {
-  return kind === Kind.DNS ? AppProtocol.DNS : AppProtocol.NONE;
+  switch (kind) {
+    case Kind.DNS: return AppProtocol.DNS;
+    case Kind.TLS: return AppProtocol.TLS;
+    case Kind.HTTP: return AppProtocol.HTTP;
+    default: return AppProtocol.NONE;
+  }
+}
+
+/** A TLS handshake record header (content type 22, version 3.x) or an SSL 2.0 ClientHello. */
+function looksLikeTls(b: Uint8Array, o: number, n: number): boolean {
+  if (n < 3) return false;
+  if (b[o] === 0x16 && b[o + 1] === 0x03 && b[o + 2]! <= 0x04) return true;
+  return (b[o]! & 0x80) !== 0 && b[o + 2] === 0x01 && n >= 5 && (b[o + 3] === 0x03 || b[o + 3] === 0x00 || b[o + 3] === 0x02);
+}
+
+/** Path and query of a request target (origin- or absolute-form); neither for authority-form or "*". */
+function splitTarget(uri: string): { path?: string; query?: string } {
+  let rest = uri;
+  if (!rest.startsWith('/')) {
+    const scheme = rest.indexOf('://');
+    if (scheme < 0) return {};
+    const slash = rest.indexOf('/', scheme + 3);
+    rest = slash < 0 ? '/' : rest.slice(slash);
+  }
+  const q = rest.indexOf('?');
+  return q < 0 ? { path: rest } : { path: rest.slice(0, q), query: rest.slice(q + 1) };
+}
+
+/** Host header → domain and port ("[::1]:8080" → "::1", 8080). */
+function splitHost(host: string): { domain: string; port?: number } {
+  if (host.startsWith('[')) {
+    const end = host.indexOf(']');
+    const port = end >= 0 && host[end + 1] === ':' ? Number(host.slice(end + 2)) : NaN;
+    return { domain: host.slice(1, end < 0 ? undefined : end), ...(Number.isInteger(port) && { port }) };
+  }
+  const colon = host.lastIndexOf(':');
+  if (colon > 0 && host.indexOf(':') === colon) {
+    const port = Number(host.slice(colon + 1));
+    if (Number.isInteger(port) && port >= 0 && port <= 65535) return { domain: host.slice(0, colon), port };
+  }
+  return { domain: host };
 }

@@ -185,16 +185,14 @@ export class DnsTransactions {
       type: response !== undefined ? 'answer' : 'query',
       id: query.id,
       opCode: query.opcode,
-      ...(question !== undefined && {
-        questionName: question.name,
-        questionType: dnsTypeName(question.type),
-        questionClass: dnsClassName(question.class),
-      }),
-      ...(response !== undefined && { responseCode: dnsRcodeName(response.extendedRcode) }),
+      questionName: question?.name,
+      questionType: question !== undefined ? dnsTypeName(question.type) : undefined,
+      questionClass: question !== undefined ? dnsClassName(question.class) : undefined,
+      responseCode: response !== undefined ? dnsRcodeName(response.extendedRcode) : undefined,
       headerFlags: dnsHeaderFlags(flagsOf),
       answers,
       resolvedIps,
-      ...(incomplete !== undefined && { incomplete }),
+      incomplete,
       transport: ctx.ipProto === 6 ? 'tcp' : 'udp',
     };
   }

@@ -82,4 +82,86 @@ export interface DhcpRecord extends AppRecordBase {
   readonly options: readonly number[];
 }
 
-export type AppRecord = DnsRecord | DhcpRecord;
+/** One HTTP/1.x request and its response (or the request alone, or a response without one). */
+export interface HttpRecord extends AppRecordBase {
+  readonly kind: 'http';
+  /** '' for a response whose request was not seen. */
+  readonly method: string;
+  /** The request target as sent: origin-form, absolute-form, or authority-form (CONNECT). */
+  readonly urlOriginal: string;
+  readonly urlPath?: string;
+  readonly urlQuery?: string;
+  /** Host header (or the authority of an absolute-form target), without the port. */
+  readonly urlDomain?: string;
+  readonly urlPort?: number;
+  readonly version: string;
+  readonly statusCode?: number;
+  readonly responseVersion?: string;
+  readonly userAgent?: string;
+  readonly referrer?: string;
+  readonly requestMimeType?: string;
+  readonly responseMimeType?: string;
+  readonly requestBodyBytes: number;
+  readonly responseBodyBytes: number;
+  /** 1xx status codes before the final response (100-continue). */
+  readonly interim: readonly number[];
+  readonly incomplete?: string;
+  readonly error?: string;
+}
+
+export interface TlsCertificate {
+  readonly subject: string;
+  readonly issuer: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly sha256: string;
+  readonly serialNumber: string;
+}
+
+/** One TLS handshake (ClientHello, and ServerHello and Certificate when seen). */
+export interface TlsRecord extends AppRecordBase {
+  readonly kind: 'tls';
+  /** Negotiated (ServerHello, supported_versions) or, without a ServerHello, the client's highest. */
+  readonly version?: string;
+  readonly versionProtocol?: string;
+  readonly cipher?: string;
+  readonly serverName?: string;
+  readonly ja3?: string;
+  readonly ja3String?: string;
+  readonly ja4?: string;
+  readonly ja3s?: string;
+  readonly ja3sString?: string;
+  /** ALPN the server chose. */
+  readonly nextProtocol?: string;
+  readonly offeredAlpn: readonly string[];
+  /** supported_versions of the ClientHello as "1.3", "1.2", … (GREASE left out). */
+  readonly supportedVersions: readonly string[];
+  readonly supportedCiphers: readonly string[];
+  /** Both sides went on to encrypted records. */
+  readonly established: boolean;
+  readonly sslv2ClientHello: boolean;
+  readonly serverCertificate?: TlsCertificate;
+  /** Certificates in the server's chain (TLS ≤ 1.2, in clear). */
+  readonly serverChainLength: number;
+  readonly incomplete?: 'no_server_hello' | 'no_client_hello';
+  readonly error?: string;
+}
+
+/** A QUIC connection's client Initial: version and the ClientHello inside it. */
+export interface QuicRecord extends AppRecordBase {
+  readonly kind: 'quic';
+  readonly version: string;
+  readonly dcid: string;
+  readonly scid: string;
+  readonly serverName?: string;
+  readonly offeredAlpn: readonly string[];
+  readonly ja4?: string;
+  readonly supportedVersions: readonly string[];
+  /** A Retry, a Version Negotiation was seen. */
+  readonly retry: boolean;
+  readonly versionNegotiation: boolean;
+  readonly incomplete?: 'no_client_hello';
+  readonly error?: string;
+}
+
+export type AppRecord = DnsRecord | DhcpRecord | HttpRecord | TlsRecord | QuicRecord;
