@@ -5,13 +5,18 @@
  *  2. For each size (100k smoke, 1m, 10m), generate the workload once (cached in bench/out/, keyed by
  *     its parameters and the generator version; free disk checked first) and read it once so every
  *     tool starts with the file in the page cache.
- *  3. Run each tool several times on it — weft (`bin/weft replay`), softflowd, pmacctd, the minimal C
- *     loop — through bench/out/run-measured (wall, user+sys CPU via rusage) while polling /proc for the
- *     peak RSS of the whole process tree. The best wall time of the runs is reported.
+ *  3. Run each tool several times on it — weft (`bin/weft replay`: full replay, flows + dissectors),
+ *     weft --flows-only, softflowd, pmacctd, the minimal C loop, and on files up to 1M packets tshark
+ *     (`-z conv,tcp`; `-T fields` with the fields weft's dissectors extract) and nDPI's ndpiReader —
+ *     through bench/out/run-measured (wall, user+sys CPU via rusage) while polling /proc for the peak
+ *     RSS of the whole process tree. The best wall time of the runs is reported.
  *  4. Check each tool processed every packet, print a table and weft's ratios, and write everything to
  *     bench/out/results-<date>.json.
+ *  5. When tshark or ndpiReader is selected: the same on the largest capture of the shared corpus.
+ *  6. In-process microbenchmarks: decode.bench (read / decode / flow stages) and dpi.bench (DNS
+ *     messages/s, TLS ClientHellos/s), on the first workload.
  *
- * Usage: node dist/bench/run.js [--quick] [--sizes 1m,10m] [--runs N] [--tools weft,softflowd,pmacctd,c]
+ * Usage: node dist/bench/run.js [--quick] [--sizes 1m,10m] [--runs N] [--tools weft,weft-flows,softflowd,…]
  * Env:   WEFT_BENCH_SIZES, WEFT_BENCH_RUNS, WEFT_BENCH_TOOLS (same meanings). Peers that are not
  *        installed are skipped with one line. All network traffic stays on 127.0.0.1.
  */
@@ -27,6 +32,7 @@ import { parseArgs } from 'node:util';
 import type { Truth } from './generate.js';
 // Type only: the harness must run even while src/ is mid-change, so it never loads the pipeline.
 import type { StageResult } from './decode.bench.js';
+import type { DpiBenchOutput } from './dpi.bench.js';
 
 /** Repository root (this file runs as dist/bench/run.js). */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -44,8 +50,19 @@ export const SIZES: Record<string, SizeSpec> = {
   '1m': { name: '1m', packets: 1_000_000, flows: 50_000, snaplen: 0, runs: 3 },
   '10m': { name: '10m', packets: 10_000_000, flows: 500_000, snaplen: 128, runs: 2 },
 };
-const TOOLS = ['weft', 'softflowd', 'pmacctd', 'c'] as const;
+const TOOLS = ['weft', 'weft-flows', 'softflowd', 'pmacctd', 'c', 'tshark-conv', 'tshark-fields', 'ndpi'] as const;
 type Tool = (typeof TOOLS)[number];
+/** Slow peers: not in --quick unless named in --tools, and run on files of at most SLOW_PEER_MAX_PACKETS only. */
+const SLOW_PEERS: readonly Tool[] = ['tshark-conv', 'tshark-fields', 'ndpi'];
+/** tshark -T fields needs ≈ 30 s per million packets: the 10m file would take minutes per run. */
+const SLOW_PEER_MAX_PACKETS = 1_000_000;
+/** `--tools` aliases. */
+const TOOL_ALIASES: Record<string, readonly Tool[]> = { tshark: ['tshark-conv', 'tshark-fields'], ndpiReader: ['ndpi'] };
+/** The fields weft's dissectors extract, as tshark names them (DNS, HTTP, TLS, QUIC). */
+export const TSHARK_FIELDS = ['dns.qry.name', 'dns.a', 'http.host', 'http.request.uri', 'tls.handshake.extensions_server_name',
+  'tls.handshake.ja3', 'quic.version'] as const;
+/** Corpus beside the repository (as test/support/corpus.ts), or $WEFT_CORPUS. */
+const CORPUS_DIR = process.env['WEFT_CORPUS'] ?? resolve(ROOT, '..', 'shared', 'corpus');
 
 /** One measured process run. */
 export interface Measurement {
@@ -299,7 +316,10 @@ interface Ctx {
   minimalLoop: string | null;
   size: SizeSpec;
   file: string;
-  truth: Truth;
+  /** The generator's truth; null for a corpus capture. */
+  truth: Truth | null;
+  /** Packets in the file (truth, or capinfos for a corpus capture; null when unknown). */
+  packets: number | null;
   fileBytes: number;
   runs: number;
   netflowPort: number;
@@ -308,6 +328,12 @@ interface Ctx {
 }
 
 function timeoutFor(s: SizeSpec): number { return Math.max(300, s.packets / 5_000); }
+
+/** The generator's truth of a workload; the peers that need it run on workloads only. */
+function truthOf(ctx: Ctx): Truth {
+  if (!ctx.truth) throw new Error(`${ctx.size.name}: no generator truth for ${ctx.file}`);
+  return ctx.truth;
+}
 
 async function repeat(ctx: Ctx, spec: RunSpec): Promise<Measurement[]> {
   const runs: Measurement[] = [];
@@ -328,13 +354,15 @@ function summarize(ctx: Ctx, tool: string, command: string[], runs: Measurement[
   const { stdout: _o, stderr: _e, ...bestNumbers } = best;
   return {
     tool, command, runs, best: bestNumbers, wallS,
-    packetsPerSec: ctx.truth.packets / wallS,
+    packetsPerSec: (ctx.packets ?? NaN) / wallS,
     mbPerSec: ctx.fileBytes / 1e6 / wallS,
   };
 }
 
-async function runWeft(ctx: Ctx): Promise<ToolResult> {
-  const cmd = [process.execPath, join(ROOT, 'bin', 'weft'), 'replay', ctx.file, '--quiet'];
+/** weft's full replay (flows + every dissector), or with `flowsOnly` the flow meter alone (`--flows-only`). */
+async function runWeft(ctx: Ctx, flowsOnly = false): Promise<ToolResult> {
+  const tool = flowsOnly ? 'weft-flows' : 'weft';
+  const cmd = [process.execPath, join(ROOT, 'bin', 'weft'), 'replay', ctx.file, '--quiet', ...(flowsOnly ? ['--flows-only'] : [])];
   // Counting run: stdout piped, only the last line (the stats record) kept.
   const counting = await measure({ cmd, stdout: 'last-line', timeoutS: timeoutFor(ctx.size) }, ctx.helper, ctx.outDir);
   const notes: string[] = [];
@@ -348,14 +376,17 @@ async function runWeft(ctx: Ctx): Promise<ToolResult> {
   if (counting.exitCode !== 0) notes.push(`exit ${counting.exitCode}: ${counting.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   // Timed runs: stdout to /dev/null, as the brief for `weft replay FILE --quiet` says.
   const runs = await repeat(ctx, { cmd, stdout: 'null', timeoutS: timeoutFor(ctx.size) });
-  const s = summarize(ctx, 'weft', cmd, runs);
+  const s = summarize(ctx, tool, cmd, runs);
   const packets = stats['packets_read'] ?? null;
   const flowsPeak = stats['flows_peak'] ?? null;
   const flows = stats['flows_created'] ?? stats['flows_emitted'] ?? null;
-  const ok = runs.every((r) => r.exitCode === 0) && packets === ctx.truth.packets;
-  if (packets !== null && packets !== ctx.truth.packets) notes.push(`read ${packets} of ${ctx.truth.packets} packets`);
+  const ok = runs.every((r) => r.exitCode === 0) && packets !== null && packets === ctx.packets;
+  if (packets !== null && packets !== ctx.packets) notes.push(`read ${packets} of ${ctx.packets ?? '?'} packets`);
+  const dpi = Object.entries(stats).filter(([k, v]) => k.startsWith('dpi_') && v > 0).map(([k, v]) => `${k.slice(4)} ${v}`);
+  if (dpi.length > 0) notes.push(`dissectors: ${dpi.join(', ')}`);
+  else if (!flowsOnly && packets !== null) notes.push('dissectors: no dpi_* counter above 0 (are they wired into the pipeline yet?)');
   const extra: Record<string, unknown> = { stats, flowsPeak };
-  if (ctx.weftBaselineMiB !== null && flowsPeak) {
+  if (!flowsOnly && ctx.truth !== null && ctx.weftBaselineMiB !== null && flowsPeak) {
     extra['bytesPerFlow'] = ((s.best.peakRssMiB - ctx.weftBaselineMiB) * 1048576) / flowsPeak;
     extra['baselineRssMiB'] = ctx.weftBaselineMiB;
   }
@@ -369,7 +400,8 @@ async function runSoftflowd(ctx: Ctx): Promise<ToolResult | null> {
   //     this mode, so -m must exceed the flows in the file or it force-expires the oldest);
   // -v 9: NetFlow v9 (carries IPv6), -6: track IPv6 anyway, -d: stay in the foreground.
   // No -c: with -r, softflowd 1.1.0 blocks in accept() on the control socket if one is given.
-  const maxFlows = Math.max(8192, ctx.truth.flows * 2 + 10_000);
+  const truth = truthOf(ctx);
+  const maxFlows = Math.max(8192, truth.flows * 2 + 10_000);
   const cmd = [bin, '-r', ctx.file, '-n', `127.0.0.1:${ctx.netflowPort}`, '-v', '9', '-6', '-d', '-m', String(maxFlows)];
   const before = ctx.netflowDatagrams();
   const runs = await repeat(ctx, { cmd, stdout: 'capture', timeoutS: timeoutFor(ctx.size) });
@@ -388,7 +420,7 @@ async function runSoftflowd(ctx: Ctx): Promise<ToolResult | null> {
     packets: Number.isFinite(packets) ? packets : null,
     flows: Number.isFinite(flows) ? flows : null,
     flowsNote: 'biflows expired at end of file (ICMP request and reply are separate flows)',
-    ok: runs.every((r) => r.exitCode === 0) && packets === ctx.truth.packets,
+    ok: runs.every((r) => r.exitCode === 0) && packets === truth.packets,
     notes,
     extra: {
       netflowRecords: exported ? Number(exported[2]) : null,
@@ -404,7 +436,8 @@ async function runPmacctd(ctx: Ctx): Promise<ToolResult | null> {
   const csv = join(ctx.outDir, `pmacctd-${ctx.size.name}.csv`);
   const conf = join(ctx.outDir, `pmacctd-${ctx.size.name}.conf`);
   // About 10 entries per hash bucket is pmacct's design point; unidirectional aggregates ≈ 2 × flows.
-  const buckets = primeAtLeast(Math.max(16411, (ctx.truth.flows * 2) / 8));
+  const truth = truthOf(ctx);
+  const buckets = primeAtLeast(Math.max(16411, (truth.flows * 2) / 8));
   writeFileSync(conf, [
     '! generated by bench/run.ts',
     'daemonize: false',
@@ -451,7 +484,7 @@ async function runPmacctd(ctx: Ctx): Promise<ToolResult | null> {
   rmSync(csv, { force: true });
   // With pcap_savefile_wait and the ZeroMQ queue, pmacctd accounts for ~0.1 % packets too many
   // (1 in ~960, whatever the file size; exact without the wait, which however loses data at 10m).
-  const excess = packetsSum !== null ? packetsSum - ctx.truth.packets : 0;
+  const excess = packetsSum !== null ? packetsSum - truth.packets : 0;
   // Its own sleeps (start delay, exit grace) and our idle detection are not its work. The 1 ms it
   // sleeps per 10 MB buffer handed to the plugin (≈ 0.1 s per million packets) is left in.
   const idle = (m: Measurement): number => (m.signalS !== undefined && m.lastBusyS !== undefined ? m.signalS - m.lastBusyS : 0);
@@ -462,7 +495,7 @@ async function runPmacctd(ctx: Ctx): Promise<ToolResult | null> {
   ];
   if (runs.some((m) => m.signalS === undefined)) notes.push('a run ended without the idle SIGINT (it exited by itself or timed out)');
   if (packetsSum !== null && excess !== 0) {
-    notes.push(`accounted ${packetsSum} of ${ctx.truth.packets} packets (${excess > 0 ? '+' : ''}${(100 * excess / ctx.truth.packets).toFixed(3)} %)`);
+    notes.push(`accounted ${packetsSum} of ${truth.packets} packets (${excess > 0 ? '+' : ''}${(100 * excess / truth.packets).toFixed(3)} %)`);
   }
   const missing = runs.reduce((n, r) => n + (r.stderr.match(/Missing data detected/g)?.length ?? 0), 0);
   if (missing > 0) notes.push(`"Missing data detected" ${missing}× (its plugin fell behind and the core overwrote the queue)`);
@@ -472,7 +505,7 @@ async function runPmacctd(ctx: Ctx): Promise<ToolResult | null> {
     flows: aggregates.length ? (aggregates[aggregates.length - 1] as number) : null,
     flowsNote: 'unidirectional 5-tuple aggregates',
     // every packet, and at most its known ~0.1 % over-count
-    ok: runs.every((r) => r.exitCode === 0) && packetsSum !== null && excess >= 0 && excess <= ctx.truth.packets * 0.002,
+    ok: runs.every((r) => r.exitCode === 0) && packetsSum !== null && excess >= 0 && excess <= truth.packets * 0.002,
     notes,
     extra: { cacheBuckets: buckets, config: conf },
   };
@@ -510,14 +543,107 @@ async function runCLoop(ctx: Ctx): Promise<ToolResult | null> {
     packets: out.packets ?? null,
     flows: null,
     flowsNote: 'no flow table: parses and hashes the 5-tuple only',
-    ok: runs.every((r) => r.exitCode === 0) && out.packets === ctx.truth.packets,
+    ok: runs.every((r) => r.exitCode === 0) && out.packets === ctx.packets,
     notes: ['peak RSS includes the mmap-ed file (see anon RSS)'],
     extra: { innerElapsedS: innerBest, checksum: out.checksum },
   };
 }
 
+/** Lines of tshark's stderr that are not its "Running as user root" warning. */
+function tsharkComplaints(stderr: string): string[] {
+  return stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^Running as user "root"/.test(l));
+}
+
+async function runTsharkConv(ctx: Ctx): Promise<ToolResult | null> {
+  const bin = which('tshark');
+  if (!bin) { log('tshark-conv: tshark not installed, skipped (scripts/setup.sh installs it)'); return null; }
+  // One pass, full dissection, then the TCP conversation table (≈ 140 bytes a conversation, captured).
+  const cmd = [bin, '-r', ctx.file, '-q', '-z', 'conv,tcp'];
+  const runs = await repeat(ctx, { cmd, stdout: 'capture', timeoutS: timeoutFor(ctx.size) });
+  const s = summarize(ctx, 'tshark-conv', cmd, runs);
+  // "A:p <-> B:p  frames bytes unit  frames bytes unit  frames bytes unit  rel_start duration"
+  let conversations = 0, frames = 0;
+  for (const line of (runs[runs.length - 1]?.stdout ?? '').split('\n')) {
+    const t = line.trim().split(/\s+/);
+    if (t[1] !== '<->' || t.length < 12) continue;
+    conversations++;
+    frames += Number(t[9]);
+  }
+  const notes: string[] = [];
+  const complaints = runs.flatMap((r) => tsharkComplaints(r.stderr));
+  if (complaints.length) notes.push(`stderr: ${complaints.slice(0, 3).join(' | ')}`);
+  const tcp = ctx.truth?.packetsByProtocol.tcp ?? null;
+  if (tcp !== null) notes.push(`TCP frames in its conversations: ${frames} (truth: ${tcp} TCP packets)`);
+  else notes.push(`TCP frames in its conversations: ${frames} (no truth: checked exit status only)`);
+  return {
+    ...s,
+    packets: null,
+    flows: conversations,
+    flowsNote: 'TCP conversations (-z conv,tcp); it dissects every packet but tabulates TCP only',
+    ok: runs.every((r) => r.exitCode === 0) && complaints.length === 0 && (tcp === null || frames === tcp),
+    notes,
+    extra: { tcpFrames: frames, tcpPacketsTruth: tcp },
+  };
+}
+
+async function runTsharkFields(ctx: Ctx): Promise<ToolResult | null> {
+  const bin = which('tshark');
+  if (!bin) { log('tshark-fields: tshark not installed, skipped (scripts/setup.sh installs it)'); return null; }
+  // One line per packet with the fields weft's dissectors extract; stdout to /dev/null.
+  const cmd = [bin, '-r', ctx.file, '-T', 'fields', ...TSHARK_FIELDS.flatMap((f) => ['-e', f])];
+  const runs = await repeat(ctx, { cmd, stdout: 'null', timeoutS: timeoutFor(ctx.size) });
+  const s = summarize(ctx, 'tshark-fields', cmd, runs);
+  const complaints = runs.flatMap((r) => tsharkComplaints(r.stderr));
+  return {
+    ...s,
+    packets: null,
+    flows: null,
+    flowsNote: 'no flows: one line of fields per packet',
+    ok: runs.every((r) => r.exitCode === 0) && complaints.length === 0,
+    notes: [
+      `-e ${TSHARK_FIELDS.join(' -e ')}; stdout to /dev/null, so packets are not counted (ok: exit 0, nothing on stderr)`,
+      ...(complaints.length ? [`stderr: ${complaints.slice(0, 3).join(' | ')}`] : []),
+    ],
+    extra: { fields: TSHARK_FIELDS },
+  };
+}
+
+async function runNdpi(ctx: Ctx): Promise<ToolResult | null> {
+  const bin = which('ndpiReader');
+  if (!bin) { log('ndpi: ndpiReader not installed, skipped (scripts/setup.sh installs Debian libndpi-bin)'); return null; }
+  // -i FILE: one pass over the file (one thread for a pcap), then a summary of ~100 lines on stdout,
+  // which we keep to check its packet count. (-q would print nothing at all, at the same speed.)
+  const cmd = [bin, '-i', ctx.file];
+  const runs = await repeat(ctx, { cmd, stdout: 'capture', timeoutS: timeoutFor(ctx.size) });
+  const s = summarize(ctx, 'ndpi', cmd, runs);
+  const out = runs[runs.length - 1]?.stdout ?? '';
+  const m = /IP packets:\s+(\d+)\s+of\s+(\d+)\s+packets total/.exec(out);
+  const packets = m ? Number(m[2]) : null;
+  const flows = Number(/Unique flows:\s+(\d+)/.exec(out)?.[1] ?? NaN);
+  const procMs = Number(/Packet Processing Time:\s+(\d+)\s+msec/.exec(out)?.[1] ?? NaN);
+  const dpiTcp = /DPI Packets \(TCP\):\s+(\d+)/.exec(out)?.[1];
+  const notes = ['nDPI gives up on a flow after 80 TCP / 24 UDP packets (-T/-U): later packets are only counted'];
+  if (Number.isFinite(procMs)) notes.push(`its own "Packet Processing Time": ${(procMs / 1000).toFixed(3)} s (without start-up and file open)`);
+  if (m && m[1] !== m[2]) notes.push(`IP packets: ${m[1]} of ${m[2]}`);
+  if (packets !== null && ctx.packets !== null && packets !== ctx.packets) notes.push(`read ${packets} of ${ctx.packets} packets`);
+  return {
+    ...s,
+    packets,
+    flows: Number.isFinite(flows) ? flows : null,
+    flowsNote: 'unique flows (its 5-tuple biflows, never expired)',
+    ok: runs.every((r) => r.exitCode === 0) && packets !== null && (ctx.packets === null || packets === ctx.packets),
+    notes,
+    extra: { packetProcessingS: Number.isFinite(procMs) ? procMs / 1000 : null, dpiPacketsTcp: dpiTcp ? Number(dpiTcp) : null },
+  };
+}
+
 // ── report ─────────────────────────────────────────────────────────────────────────────────────
-function table(size: SizeSpec, truth: Truth, fileBytes: number, results: ToolResult[]): string {
+function workloadHead(size: SizeSpec, truth: Truth, fileBytes: number): string {
+  return `── ${size.name}: ${truth.packets} packets, ${truth.flows} flows (truth; ${truth.concurrentPeak} concurrent at most), ` +
+    `${(fileBytes / 1048576).toFixed(1)} MiB${size.snaplen ? `, snaplen ${size.snaplen}` : ''}, ${truth.durationSec.toFixed(1)} s of capture`;
+}
+
+function table(head: string, results: ToolResult[]): string {
   const rows = [['tool', 'packets/s', 'MB/s', 'wall s', 'CPU s', 'peak RSS MiB', 'anon MiB', 'flows', 'ok']];
   for (const r of results) {
     const cpu = r.best.cpuUserS !== null && r.best.cpuSysS !== null ? r.best.cpuUserS + r.best.cpuSysS : null;
@@ -527,8 +653,6 @@ function table(size: SizeSpec, truth: Truth, fileBytes: number, results: ToolRes
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] as string).length)));
   const lines = rows.map((row) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
   lines.splice(1, 0, widths.map((w) => '─'.repeat(w)).join('  '));
-  const head = `── ${size.name}: ${truth.packets} packets, ${truth.flows} flows (truth; ${truth.concurrentPeak} concurrent at most), ` +
-    `${(fileBytes / 1048576).toFixed(1)} MiB${size.snaplen ? `, snaplen ${size.snaplen}` : ''}, ${truth.durationSec.toFixed(1)} s of capture`;
   const notes = results.flatMap((r) => [`  ${r.tool}: flows = ${r.flowsNote}`, ...r.notes.map((n) => `  ${r.tool}: ${n}`)]);
   return [head, ...lines, ...notes].join('\n');
 }
@@ -539,22 +663,47 @@ function ratios(results: ToolResult[]): Record<string, number | null> {
   const out: Record<string, number | null> = {};
   if (!weft) return out;
   const sf = by('softflowd'), pm = by('pmacctd'), c = by('c-loop');
+  const wf = by('weft-flows'), nd = by('ndpi'), tc = by('tshark-conv'), tf = by('tshark-fields');
   out['weftSpeedupVsSoftflowd'] = sf ? sf.wallS / weft.wallS : null;
   out['weftSpeedupVsPmacctd'] = pm ? pm.wallS / weft.wallS : null;
   out['weftSlowdownVsCLoop'] = c ? weft.wallS / c.wallS : null;
   const bpf = weft.extra['bytesPerFlow'];
   out['weftBytesPerFlow'] = typeof bpf === 'number' ? bpf : null;
+  // Application metadata: weft's full replay (flows + all dissectors) against the DPI peers.
+  out['weftSpeedupVsNdpi'] = nd?.ok ? nd.wallS / weft.wallS : null;
+  out['weftSpeedupVsTsharkConv'] = tc?.ok ? tc.wallS / weft.wallS : null;
+  out['weftSpeedupVsTsharkFields'] = tf?.ok ? tf.wallS / weft.wallS : null;
+  out['weftFullVsFlowsOnly'] = wf?.ok ? weft.wallS / wf.wallS : null;
   return out;
 }
 
-function ratioLines(r: Record<string, number | null>): string {
+/** weft's full replay must be at least this many times as fast as ndpiReader on the generated 1M-packet file. */
+const NDPI_TARGET = 3;
+
+/**
+ * weft's ratios. A line whose figure is missing is printed ("n/a") only when its peer was asked for
+ * in this set (`shown`): the corpus set runs no flow-export peers, the 10m set no DPI peers.
+ */
+function ratioLines(r: Record<string, number | null>, shown: ReadonlySet<string>, opts: { workload: boolean; ndpiTarget: boolean }): string {
+  const { ndpiTarget } = opts;
   const f = (x: number | null | undefined, suffix: string): string => (x === null || x === undefined ? 'n/a' : `${x.toFixed(2)}${suffix}`);
-  return [
-    `  weft vs softflowd: ${f(r['weftSpeedupVsSoftflowd'], '× (>1: weft faster)')}`,
-    `  weft vs pmacctd:   ${f(r['weftSpeedupVsPmacctd'], '× (>1: weft faster)')}`,
-    `  weft vs C loop:    ${f(r['weftSlowdownVsCLoop'], '× slower (target ≤ 2)')}`,
-    `  weft bytes/flow:   ${r['weftBytesPerFlow'] === null || r['weftBytesPerFlow'] === undefined ? 'n/a' : `${Math.round(r['weftBytesPerFlow'])} B (peak RSS − tiny-file RSS) / flows_peak`}`,
-  ].join('\n');
+  const lines: string[] = [];
+  const add = (tool: string, key: string, line: string): void => {
+    if (shown.has(tool) || (r[key] !== null && r[key] !== undefined)) lines.push(line);
+  };
+  add('softflowd', 'weftSpeedupVsSoftflowd', `  weft vs softflowd:     ${f(r['weftSpeedupVsSoftflowd'], '× (>1: weft faster)')}`);
+  add('pmacctd', 'weftSpeedupVsPmacctd', `  weft vs pmacctd:       ${f(r['weftSpeedupVsPmacctd'], '× (>1: weft faster)')}`);
+  add('c', 'weftSlowdownVsCLoop', `  weft vs C loop:        ${f(r['weftSlowdownVsCLoop'], '× slower (target ≤ 2)')}`);
+  const nd = r['weftSpeedupVsNdpi'];
+  const verdict = nd === null || nd === undefined || !ndpiTarget ? '' : nd >= NDPI_TARGET ? ': target met' : ': TARGET NOT MET';
+  add('ndpi', 'weftSpeedupVsNdpi', `  weft vs ndpiReader:    ${f(nd, `× (>1: weft faster${ndpiTarget ? `; target ≥ ${NDPI_TARGET}` : ''})`)}${verdict}`);
+  add('tshark-conv', 'weftSpeedupVsTsharkConv', `  weft vs tshark-conv:   ${f(r['weftSpeedupVsTsharkConv'], '× (>1: weft faster)')}`);
+  add('tshark-fields', 'weftSpeedupVsTsharkFields', `  weft vs tshark-fields: ${f(r['weftSpeedupVsTsharkFields'], '× (>1: weft faster)')}`);
+  add('weft-flows', 'weftFullVsFlowsOnly', `  weft full vs flows-only: ${f(r['weftFullVsFlowsOnly'], '× the wall of --flows-only (the dissectors\' cost)')}`);
+  if (r['weftBytesPerFlow'] !== null && r['weftBytesPerFlow'] !== undefined) {
+    lines.push(`  weft bytes/flow:       ${Math.round(r['weftBytesPerFlow'])} B (peak RSS − tiny-file RSS) / flows_peak`);
+  } else if (shown.has('weft') && opts.workload) lines.push('  weft bytes/flow:       n/a');
+  return lines.join('\n');
 }
 
 // ── main ───────────────────────────────────────────────────────────────────────────────────────
@@ -568,22 +717,103 @@ function compile(outDir: string, name: string): string | null {
   return r.status === 0 ? bin : null;
 }
 
+/** The selected tools: --tools / WEFT_BENCH_TOOLS (with aliases), else all but, under --quick, the slow peers. */
+export function selectTools(spec: string | undefined, quick: boolean): Set<Tool> {
+  if (spec === undefined) {
+    return new Set(TOOLS.filter((t) => !quick || !SLOW_PEERS.includes(t)));
+  }
+  const out = new Set<Tool>();
+  for (const raw of spec.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const alias = TOOL_ALIASES[raw];
+    if (alias) { for (const t of alias) out.add(t); continue; }
+    if (!TOOLS.includes(raw as Tool)) {
+      throw new Error(`unknown tool '${raw}' (known: ${TOOLS.join(', ')}; aliases: ${Object.keys(TOOL_ALIASES).join(', ')})`);
+    }
+    out.add(raw as Tool);
+  }
+  return out;
+}
+
+/** The largest capture (by file size) of the shared corpus, or null. */
+function largestCorpusCapture(): string | null {
+  const dir = join(CORPUS_DIR, 'pcap');
+  let best: string | null = null, bestSize = -1;
+  try {
+    for (const f of readdirSync(dir)) {
+      if (!/\.(pcap|pcapng|cap)$/i.test(f)) continue;
+      const size = statSync(join(dir, f)).size;
+      if (size > bestSize) { best = join(dir, f); bestSize = size; }
+    }
+  } catch { return null; }
+  return best;
+}
+
+/** Packets in a capture according to capinfos (Wireshark), or null without it. */
+function capinfosPackets(file: string): number | null {
+  if (!which('capinfos')) return null;
+  const r = spawnSync('capinfos', ['-T', '-r', '-c', '-M', file], { encoding: 'utf8' });
+  const n = Number(r.stdout.trim().split('\t').pop());
+  return r.status === 0 && Number.isInteger(n) ? n : null;
+}
+
+type Runner = (ctx: Ctx) => Promise<ToolResult | null>;
+
+/** Runs the selected tools of `order` on one file, in that order. */
+async function runTools(ctx: Ctx, selected: ReadonlySet<Tool>, order: readonly Tool[], weftReady: boolean): Promise<ToolResult[]> {
+  const runners: Record<Tool, Runner> = {
+    c: runCLoop,
+    weft: (c) => (weftReady ? runWeft(c) : Promise.resolve(null)),
+    'weft-flows': (c) => (weftReady ? runWeft(c, true) : Promise.resolve(null)),
+    softflowd: runSoftflowd,
+    pmacctd: runPmacctd,
+    'tshark-conv': runTsharkConv,
+    'tshark-fields': runTsharkFields,
+    ndpi: runNdpi,
+  };
+  const results: ToolResult[] = [];
+  for (const t of order) {
+    if (!selected.has(t)) continue;
+    const r = await runners[t](ctx);
+    if (r) results.push(r);
+  }
+  return results;
+}
+
+function loadNote(load0: number | undefined, load1: number | undefined): string {
+  // The tools themselves keep about one CPU busy; a load above the CPU count means others ran too.
+  return Math.max(load0 ?? 0, load1 ?? 0) > cpus().length
+    ? `  note: load average ${load0?.toFixed(1)} → ${load1?.toFixed(1)} on ${cpus().length} CPUs: other work was running, figures are noisy\n`
+    : '';
+}
+
+function resultsJson(results: ToolResult[]): unknown[] {
+  return results.map((r) => ({ ...r, runs: r.runs.map(({ stdout: _o, stderr, ...m }) => ({ ...m, stderrTail: stderr.slice(-2000) })) }));
+}
+
+const WORKLOAD_ORDER: readonly Tool[] = ['c', 'weft', 'weft-flows', 'softflowd', 'pmacctd', 'tshark-conv', 'tshark-fields', 'ndpi'];
+const CORPUS_ORDER: readonly Tool[] = ['weft', 'weft-flows', 'tshark-conv', 'tshark-fields', 'ndpi'];
+
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
       quick: { type: 'boolean' }, sizes: { type: 'string' }, runs: { type: 'string' }, tools: { type: 'string' },
-      'out-dir': { type: 'string' }, 'no-micro': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'out-dir': { type: 'string' }, 'no-micro': { type: 'boolean' }, 'no-corpus': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    process.stdout.write('usage: node dist/bench/run.js [--quick] [--sizes 100k,1m,10m] [--runs N] [--tools weft,softflowd,pmacctd,c] [--out-dir DIR] [--no-micro]\n');
+    process.stdout.write('usage: node dist/bench/run.js [--quick] [--sizes 100k,1m,10m] [--runs N] ' +
+      `[--tools ${TOOLS.join(',')}] [--out-dir DIR] [--no-micro] [--no-corpus]\n` +
+      `  aliases: tshark = tshark-conv,tshark-fields; --quick leaves out ${SLOW_PEERS.join(', ')} unless named in --tools\n`);
     return 0;
   }
   const sizeNames = (values.quick ? '100k' : values.sizes ?? process.env['WEFT_BENCH_SIZES'] ?? '1m,10m').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
   const runsOverride = values.runs ?? process.env['WEFT_BENCH_RUNS'];
-  const tools = new Set((values.tools ?? process.env['WEFT_BENCH_TOOLS'] ?? TOOLS.join(',')).split(',').map((s) => s.trim()));
-  for (const t of tools) if (!TOOLS.includes(t as Tool)) throw new Error(`unknown tool '${t}' (known: ${TOOLS.join(', ')})`);
+  const toolSpec = values.tools ?? (process.env['WEFT_BENCH_TOOLS'] || undefined);
+  const tools = selectTools(toolSpec, values.quick === true);
+  if (toolSpec === undefined && values.quick) log(`--quick: ${SLOW_PEERS.join(', ')} not run (name them in --tools to run them)`);
+  const slowSelected = SLOW_PEERS.filter((t) => tools.has(t));
   const outDir = resolve(values['out-dir'] ?? join(ROOT, 'bench', 'out'));
   mkdirSync(outDir, { recursive: true });
 
@@ -600,7 +830,7 @@ export async function main(argv: string[]): Promise<number> {
   const netflowPort = sock.address().port;
 
   const weftReady = existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'));
-  if (tools.has('weft') && !weftReady) log('weft: dist/src/cli/main.js missing (run make build), skipped');
+  if ((tools.has('weft') || tools.has('weft-flows')) && !weftReady) log('weft: dist/src/cli/main.js missing (run make build), skipped');
 
   // Baseline RSS of weft on a tiny file: what the runtime costs before any flow.
   let weftBaselineMiB: number | null = null;
@@ -619,6 +849,8 @@ export async function main(argv: string[]): Promise<number> {
     node: process.version,
     versions: peerVersions(),
     weftBaselineRssMiB: weftBaselineMiB,
+    tools: [...tools],
+    slowPeersMaxPackets: SLOW_PEER_MAX_PACKETS,
     sizes: [] as unknown[],
   };
   const sizesOut = report['sizes'] as unknown[];
@@ -635,34 +867,69 @@ export async function main(argv: string[]): Promise<number> {
       microFile ??= w.file;
       warm(w.file);
       const ctx: Ctx = {
-        outDir, helper, minimalLoop, size, file: w.file, truth: w.truth, fileBytes, runs: size.runs,
+        outDir, helper, minimalLoop, size, file: w.file, truth: w.truth, packets: w.truth.packets, fileBytes, runs: size.runs,
         netflowPort, netflowDatagrams: () => datagrams, weftBaselineMiB,
       };
-      const results: ToolResult[] = [];
-      const load0 = loadavg()[0];
-      if (tools.has('c')) { const r = await runCLoop(ctx); if (r) results.push(r); }
-      if (tools.has('weft') && weftReady) results.push(await runWeft(ctx));
-      if (tools.has('softflowd')) { const r = await runSoftflowd(ctx); if (r) results.push(r); }
-      if (tools.has('pmacctd')) { const r = await runPmacctd(ctx); if (r) results.push(r); }
-      const ratio = ratios(results);
-      process.stdout.write(`\n${table(size, w.truth, fileBytes, results)}\n${ratioLines(ratio)}\n`);
-      const load1 = loadavg()[0];
-      // The tools themselves keep about one CPU busy; a load above the CPU count means others ran too.
-      if (Math.max(load0 ?? 0, load1 ?? 0) > cpus().length) {
-        process.stdout.write(`  note: load average ${load0?.toFixed(1)} → ${load1?.toFixed(1)} on ${cpus().length} CPUs: other work was running, figures are noisy\n`);
+      // tshark and ndpiReader on files up to 1M packets only: tshark -T fields takes ≈ 30 s per million.
+      const here = new Set(tools);
+      let slowNote = '';
+      if (size.packets > SLOW_PEER_MAX_PACKETS && slowSelected.length > 0) {
+        for (const t of slowSelected) here.delete(t);
+        slowNote = `  ${slowSelected.join(', ')}: not run at ${size.name} — run on files of at most ${SLOW_PEER_MAX_PACKETS / 1e6}M packets ` +
+          '(and on the largest corpus capture) to keep `make bench` short\n';
       }
+      const load0 = loadavg()[0];
+      const results = await runTools(ctx, here, WORKLOAD_ORDER, weftReady);
+      const ratio = ratios(results);
+      process.stdout.write(`\n${table(workloadHead(size, w.truth, fileBytes), results)}\n` +
+        `${ratioLines(ratio, here, { workload: true, ndpiTarget: size.name === '1m' })}\n${slowNote}`);
+      const load1 = loadavg()[0];
+      process.stdout.write(loadNote(load0, load1));
       allOk &&= results.every((r) => r.ok);
       sizesOut.push({
         size, file: w.file, fileBytes,
         truth: { ...w.truth, flowList: undefined },
         loadavg: { before: load0, after: load1 },
-        results: results.map((r) => ({ ...r, runs: r.runs.map(({ stdout: _o, stderr, ...m }) => ({ ...m, stderrTail: stderr.slice(-2000) })) })),
+        skipped: size.packets > SLOW_PEER_MAX_PACKETS ? slowSelected : [],
+        results: resultsJson(results),
         ratios: ratio,
       });
     }
   } finally {
     sock.close();
   }
+
+  // The largest capture of the shared corpus: real traffic, small (start-up weighs heavily).
+  if (slowSelected.length > 0 && !values['no-corpus']) {
+    const file = largestCorpusCapture();
+    if (!file) log(`corpus: no capture in ${join(CORPUS_DIR, 'pcap')} (set WEFT_CORPUS), largest-capture set skipped`);
+    else {
+      const counted = capinfosPackets(file);
+      const runs = Math.min(3, runsOverride ? Math.max(1, Number(runsOverride)) : values.quick ? 1 : 3);
+      const fileBytes = statSync(file).size;
+      const size: SizeSpec = { name: 'corpus', packets: counted ?? 0, flows: 0, snaplen: 0, runs };
+      warm(file);
+      const ctx: Ctx = {
+        outDir, helper, minimalLoop: null, size, file, truth: null, packets: counted, fileBytes, runs,
+        netflowPort: 0, netflowDatagrams: () => 0, weftBaselineMiB,
+      };
+      const here = new Set([...tools].filter((t) => CORPUS_ORDER.includes(t)));
+      const load0 = loadavg()[0];
+      const results = await runTools(ctx, here, CORPUS_ORDER, weftReady);
+      const ratio = ratios(results);
+      const head = `── largest corpus capture: ${file}: ${counted ?? '?'} packets (capinfos), ${(fileBytes / 1048576).toFixed(1)} MiB; ` +
+        `best of ${runs}; process start-up included, which dominates at this size`;
+      process.stdout.write(`\n${table(head, results)}\n${ratioLines(ratio, here, { workload: false, ndpiTarget: false })}\n`);
+      const load1 = loadavg()[0];
+      process.stdout.write(loadNote(load0, load1));
+      allOk &&= results.every((r) => r.ok);
+      report['corpus'] = {
+        file, fileBytes, packets: counted, packetsFrom: counted === null ? null : 'capinfos', runs,
+        loadavg: { before: load0, after: load1 }, results: resultsJson(results), ratios: ratio,
+      };
+    }
+  }
+
   // In-process stage breakdown (read / decode / flow) on the first, smallest workload.
   if (microFile && tools.has('weft') && weftReady && !values['no-micro']) {
     const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'bench', 'decode.bench.js'), microFile, '--json',
@@ -677,6 +944,26 @@ export async function main(argv: string[]): Promise<number> {
       }
     } catch {
       log(`decode.bench failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      allOk = false;
+    }
+    // Dissector parsers (dpi.bench.ts): DNS messages/s and TLS ClientHellos/s on the same workload,
+    // DNS also on the corpus' dns-many.pcap (real-world messages) when the corpus is there.
+    const dnsMany = join(CORPUS_DIR, 'pcap', 'dns-many.pcap');
+    const d = spawnSync(process.execPath, [join(ROOT, 'dist', 'bench', 'dpi.bench.js'), microFile, '--json',
+      '--iterations', values.quick ? '1' : '5', ...(values.quick ? ['--min-ops', '20000'] : []),
+      ...(existsSync(dnsMany) ? ['--dns-file', dnsMany] : [])], { encoding: 'utf8', maxBuffer: 1 << 20, timeout: 1_800_000 });
+    try {
+      const dpi = JSON.parse(d.stdout) as DpiBenchOutput;
+      report['dpiMicro'] = dpi;
+      process.stdout.write(`\n── in-process dissector parsers (messages extracted once in ${dpi.extractS.toFixed(1)} s, then parsed in a loop)\n`);
+      for (const x of dpi.results) {
+        const unit = x.op === 'dns' ? 'messages/s' : 'ClientHellos/s';
+        process.stdout.write(`  ${x.op.padEnd(12)} ${x.nsPerOp.toFixed(0).padStart(6)} ns/op  ${fmt(x.opsPerSec).padStart(7)} ${unit.padEnd(14)}  ` +
+          `${String(x.messages).padStart(7)} messages of ${x.meanBytes.toFixed(0).padStart(3)} B  GC ${x.gcMinor} minor, ${x.gcMajor} major` +
+          `${x.malformed ? `  ${x.malformed} malformed` : ''}  (${x.source})\n`);
+      }
+    } catch {
+      log(`dpi.bench failed: ${d.stderr.trim().split('\n').slice(-3).join(' | ')}`);
       allOk = false;
     }
   }
@@ -696,6 +983,8 @@ function peerVersions(): Record<string, string | null> {
   return {
     softflowd: first('softflowd', ['-h'], /softflowd version (\S+)/),
     pmacctd: first('pmacctd', ['-V'], /pmacctd (\S+)/),
+    tshark: first('tshark', ['-v'], /TShark \(Wireshark\) (\S+)/),
+    ndpiReader: first('ndpiReader', ['-h'], /nDPI (\d\S*)/),
     cc: first('cc', ['--version'], /^(.*)$/m),
   };
 }

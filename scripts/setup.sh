@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEB_PACKAGES=(clang llvm libbpf-dev libpcap-dev bpftool nats-server tshark nfdump softflowd pmacct iproute2 gzip)
+# libndpi-bin: nDPI's ndpiReader, a peer of `make bench` (bench/run.ts, tool "ndpi").
+DEB_PACKAGES=(clang llvm libbpf-dev libpcap-dev bpftool nats-server tshark nfdump softflowd pmacct libndpi-bin iproute2 gzip)
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
