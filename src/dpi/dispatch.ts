@@ -467,12 +467,12 @@ export class Dissectors {
 
   private httpRecord(c: TcpConn, t: HttpTransaction): HttpRecord {
     const startNs = t.requestStartNs;
-    let sec = c.startSec + Math.floor((c.startNsec + startNs) / 1e9);
-    let nsec = (c.startNsec + startNs) % 1e9;
-    if (t.method === '' && t.responseStartNs !== undefined) {
-      sec = c.startSec + Math.floor((c.startNsec + t.responseStartNs) / 1e9);
-      nsec = (c.startNsec + t.responseStartNs) % 1e9;
-    }
+    // Times are ns since the connection's first packet (may be negative: captures step back).
+    const at = t.method === '' && t.responseStartNs !== undefined ? t.responseStartNs : startNs;
+    const total = c.startNsec + at;
+    const carry = Math.floor(total / 1e9);
+    const sec = c.startSec + carry;
+    const nsec = total - carry * 1e9;
     const duration = t.responseStartNs !== undefined && t.method !== '' ? Math.max(0, t.responseStartNs - startNs) : -1;
     const { path, query } = splitTarget(t.uri);
     const host = t.host !== undefined ? splitHost(t.host) : undefined;

@@ -2,18 +2,18 @@
  * One QUIC connection (a UDP flow whose client opened with an Initial) → one `quic` record: the
  * client's Initial packets are decrypted (keys from the DCID, RFC 9001 §5 / RFC 9369) and their
  * CRYPTO frames reassembled until the ClientHello is whole; the server's datagrams are only looked
- * at for a Retry or a Version Negotiation. The record is made as soon as the ClientHello is read,
- * or, without one, when the flow ends.
+ * at for a Retry or a Version Negotiation. The record is made when the server answers a whole
+ * ClientHello with anything but a Retry or Version Negotiation, or when the flow ends.
  */
 import type { AppRecordBase, QuicRecord } from '../model/index.js';
 import {
-  hasInitialKeys, isKnownQuicVersion, parseQuicLongHeaders, QuicInitialAssembler, QuicParseError, quicVersionName,
+  parseQuicLongHeaders, QuicInitialAssembler, QuicParseError, quicVersionName,
 } from './quic/index.js';
 import { ja4, parseClientHello, TlsParseError } from './tls/index.js';
 import { versionNames, type RecordBase } from './tls-session.js';
 
 /** Client datagrams without one decrypted Initial after which a flow is left alone. */
-const GIVE_UP_AFTER = 2;
+const GIVE_UP_AFTER = 3;
 
 export class QuicSession {
   private readonly assembler = new QuicInitialAssembler();
@@ -31,11 +31,15 @@ export class QuicSession {
     this.emit = emit;
   }
 
-  /** A long-header packet (form and fixed bits set) of a version with Initial keys. */
+  /**
+   * A long-header packet (form and fixed bits set) with connection IDs of legal length: an Initial
+   * of a version with keys, or of an unknown version (a client may probe with a reserved one and
+   * get a Version Negotiation before its real Initial).
+   */
   static looksLikeInitial(b: Uint8Array, o: number, n: number): boolean {
     if (n < 7 || (b[o]! & 0xc0) !== 0xc0) return false;
     const version = ((b[o + 1]! << 24) | (b[o + 2]! << 16) | (b[o + 3]! << 8) | b[o + 4]!) >>> 0;
-    if (!isKnownQuicVersion(version) || !hasInitialKeys(version)) return false;
+    if (version === 0) return false; // Version Negotiation comes from servers
     // Connection IDs are at most 20 bytes (RFC 9000 §17.2): checked here, before any parsing.
     const dcidLength = b[o + 5]!;
     if (dcidLength > 20 || n < 7 + dcidLength) return false;
@@ -52,21 +56,27 @@ export class QuicSession {
     if (fromClient) {
       if (this.firstSec < 0) { this.firstSec = sec; this.firstNsec = nsec; }
       const a = this.assembler;
-      if (a.push(bytes, offset, length)) this.finish();
+      if (a.complete) return;
+      a.push(bytes, offset, length);
       // A real client's first Initials decrypt; a flow whose first ones do not is not QUIC (or
       // not one we can read): stop spending work on it.
-      else if (a.decryptedPackets === 0 && ++this.undecrypted >= GIVE_UP_AFTER) this.done = true;
+      if (a.decryptedPackets === 0 && ++this.undecrypted >= GIVE_UP_AFTER) this.done = true;
       return;
     }
-    if ((bytes[offset]! & 0x80) === 0) return; // short header: nothing to learn
-    try {
-      for (const p of parseQuicLongHeaders(bytes, offset, length)) {
-        if (p.packetType === 'retry') this.retry = true;
-        else if (p.packetType === 'version-negotiation') this.versionNegotiation = true;
+    // The server answered. A Retry or a Version Negotiation means the client starts over (its
+    // next Initial is read as before); any other answer after a whole ClientHello ends our part.
+    let restart = false;
+    if ((bytes[offset]! & 0x80) !== 0) {
+      try {
+        for (const p of parseQuicLongHeaders(bytes, offset, length)) {
+          if (p.packetType === 'retry') { this.retry = true; restart = true; }
+          else if (p.packetType === 'version-negotiation') { this.versionNegotiation = true; restart = true; }
+        }
+      } catch (error) {
+        if (!(error instanceof QuicParseError)) throw error;
       }
-    } catch (error) {
-      if (!(error instanceof QuicParseError)) throw error;
     }
+    if (!restart && this.assembler.complete) this.finish();
   }
 
   /** The record (with what was seen), once. */

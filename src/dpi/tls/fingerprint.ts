@@ -31,7 +31,7 @@
  * "000000000000". Signature algorithms are kept as sent (GREASE included), as FoxIO's reference
  * implementation does.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { ExtensionType, isGrease, type ClientHello, type ServerHello } from './hello.js';
 
 export interface Ja3 {
@@ -41,8 +41,32 @@ export interface Ja3 {
   hash: string;
 }
 
+/**
+ * Hashes of fingerprint strings, remembered: real traffic repeats a few client and server
+ * implementations, so most hellos hash a string seen before. Bounded: cleared when full.
+ */
+const HASH_CACHE_MAX = 4096;
+const md5Cache = new Map<string, string>();
+const sha12Cache = new Map<string, string>();
+
+/** crypto.hash (one call, no Hash object) where Node has it (≥ 20.12), else createHash. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+function digestHex(algorithm: 'md5' | 'sha256', s: string): string {
+  return oneShot !== undefined ? oneShot(algorithm, s, 'hex') : crypto.createHash(algorithm).update(s).digest('hex');
+}
+
+function cached(cache: Map<string, string>, key: string, make: (s: string) => string): string {
+  let v = cache.get(key);
+  if (v === undefined) {
+    if (cache.size >= HASH_CACHE_MAX) cache.clear();
+    v = make(key);
+    cache.set(key, v);
+  }
+  return v;
+}
+
 function md5(s: string): string {
-  return createHash('md5').update(s).digest('hex');
+  return cached(md5Cache, s, (k) => digestHex('md5', k));
 }
 
 function dec(list: readonly number[]): string {
@@ -66,12 +90,18 @@ const JA4_VERSION: ReadonlyMap<number, string> = new Map([
 
 const JA4_EMPTY_HASH = '000000000000';
 
+const HEX4: string[] = [];
 function hex4(v: number): string {
-  return v.toString(16).padStart(4, '0');
+  let h = HEX4[v];
+  if (h === undefined) {
+    h = v.toString(16).padStart(4, '0');
+    if (v >= 0 && v < 0x10000) HEX4[v] = h;
+  }
+  return h;
 }
 
 function hash12(s: string): string {
-  return createHash('sha256').update(s).digest('hex').slice(0, 12);
+  return cached(sha12Cache, s, (k) => digestHex('sha256', k).slice(0, 12));
 }
 
 function count2(n: number): string {

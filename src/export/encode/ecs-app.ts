@@ -1,141 +1,147 @@
 /**
- * Application records (DNS, …) as ECS JSON fields. These are far fewer than flow records, so
- * they are built as strings with JSON.stringify for every text value: names seen on the wire
- * can hold any byte.
+ * Application records (dns, dhcp, http, tls, quic) as ECS JSON, written as bytes straight into
+ * the sink's buffer with JsonLine (no intermediate strings: there can be one per flow). Every
+ * text value is escaped: names seen on the wire can hold any byte.
  */
-import { formatRfc3339 } from '../../core/time.js';
 import type {
-  AppRecord, AppRecordBase, DhcpRecord, DnsRecord, HttpRecord, QuicRecord, TlsRecord,
+  AppRecord, AppRecordBase, DhcpRecord, DnsAnswer, DnsRecord, HttpRecord, QuicRecord, TlsRecord,
 } from '../../model/app-record.js';
+import type { ByteOutput } from './ascii.js';
 import { ianaProtocolName } from './iana-protocols.js';
+import { JsonLine, key } from './json-line.js';
 
-const q = JSON.stringify;
+const K = {
+  timestamp: key('@timestamp'), kind: key('event.kind'), category: key('event.category'), type: key('event.type'),
+  dataset: key('event.dataset'), duration: key('event.duration'), networkType: key('network.type'),
+  transport: key('network.transport'), iana: key('network.iana_number'), protocol: key('network.protocol'),
+  communityId: key('network.community_id'), sourceIp: key('source.ip'), sourcePort: key('source.port'),
+  destinationIp: key('destination.ip'), destinationPort: key('destination.port'),
+  // dns
+  dnsId: key('dns.id'), dnsType: key('dns.type'), dnsOpCode: key('dns.op_code'), qName: key('dns.question.name'),
+  qType: key('dns.question.type'), qClass: key('dns.question.class'), rcode: key('dns.response_code'),
+  flags: key('dns.header_flags'), answers: key('dns.answers'), resolved: key('dns.resolved_ip'),
+  dnsIncomplete: key('weft.dns.incomplete'),
+  aName: key('name'), aType: key('type'), aClass: key('class'), aTtl: key('ttl'), aData: key('data'),
+  // dhcp
+  clientMac: key('client.mac'), dhcpType: key('weft.dhcp.message_type'), xid: key('weft.dhcp.transaction_id'),
+  ciaddr: key('weft.dhcp.client_ip'), yiaddr: key('weft.dhcp.assigned_ip'), giaddr: key('weft.dhcp.relay_ip'),
+  requested: key('weft.dhcp.requested_ip'), serverId: key('weft.dhcp.server_id'), hostname: key('weft.dhcp.hostname'),
+  lease: key('weft.dhcp.lease_time'), vendor: key('weft.dhcp.vendor_class'), clientId: key('weft.dhcp.client_id'),
+  prl: key('weft.dhcp.param_request_list'), routers: key('weft.dhcp.routers'), dnsServers: key('weft.dhcp.dns_servers'),
+  mask: key('weft.dhcp.subnet_mask'), domain: key('weft.dhcp.domain_name'),
+  circuit: key('weft.dhcp.relay.circuit_id'), remote: key('weft.dhcp.relay.remote_id'), options: key('weft.dhcp.options'),
+  // http
+  method: key('http.request.method'), urlOriginal: key('url.original'), urlPath: key('url.path'),
+  urlQuery: key('url.query'), urlDomain: key('url.domain'), urlPort: key('url.port'), httpVersion: key('http.version'),
+  status: key('http.response.status_code'), responseVersion: key('weft.http.response_version'),
+  userAgent: key('user_agent.original'), referrer: key('http.request.referrer'),
+  requestMime: key('http.request.mime_type'), responseMime: key('http.response.mime_type'),
+  requestBody: key('http.request.body.bytes'), responseBody: key('http.response.body.bytes'),
+  interim: key('weft.http.interim_status_codes'), httpIncomplete: key('weft.http.incomplete'),
+  httpError: key('weft.http.error'),
+  // tls and quic
+  tlsVersion: key('tls.version'), tlsProtocol: key('tls.version_protocol'), cipher: key('tls.cipher'),
+  sni: key('tls.client.server_name'), ja3: key('tls.client.ja3'), ja3String: key('weft.tls.client.ja3_string'),
+  ja4: key('tls.client.ja4'), ja3s: key('tls.server.ja3s'), ja3sString: key('weft.tls.server.ja3s_string'),
+  nextProtocol: key('tls.next_protocol'), alpn: key('weft.tls.client.alpn'),
+  versions: key('weft.tls.client.supported_versions'), ciphers: key('tls.client.supported_ciphers'),
+  established: key('tls.established'), sslv2: key('weft.tls.client.sslv2'), subject: key('tls.server.subject'),
+  issuer: key('tls.server.issuer'), notBefore: key('tls.server.not_before'), notAfter: key('tls.server.not_after'),
+  sha256: key('tls.server.hash.sha256'), serial: key('tls.server.x509.serial_number'),
+  chain: key('weft.tls.server.chain_length'), tlsIncomplete: key('weft.tls.incomplete'), tlsError: key('weft.tls.error'),
+  quicVersion: key('quic.version'), dcid: key('weft.quic.dcid'), scid: key('weft.quic.scid'),
+  retry: key('weft.quic.retry'), vn: key('weft.quic.version_negotiation'),
+  quicIncomplete: key('weft.quic.incomplete'), quicError: key('weft.quic.error'),
+};
 
-/** The fields of an application record, without braces and without the observer fields. */
-export function appRecordFields(r: AppRecord): string {
+const EVENT = Buffer.from('"event"', 'latin1');
+const NETWORK = Buffer.from('["network"]', 'latin1');
+const PROTOCOL = Buffer.from('["protocol"]', 'latin1');
+const IP_VERSION = [Buffer.from('"ipv4"', 'latin1'), Buffer.from('"ipv6"', 'latin1')];
+
+const w = new JsonLine();
+
+/** One application record as one JSON object (no newline); `tail` closes it (observer fields + `}`). */
+export function writeAppRecord(r: AppRecord, out: ByteOutput, tail: Uint8Array): void {
+  w.begin(out);
   switch (r.kind) {
-    case 'dns':
-      return `${common(r, 'dns')}${dnsFields(r)}`;
-    case 'dhcp':
-      return `${common(r, 'dhcp')}${dhcpFields(r)}`;
-    case 'http':
-      return `${common(r, 'http')}${httpFields(r)}`;
-    case 'tls':
-      return `${common(r, 'tls')}${tlsFields(r)}`;
-    case 'quic':
-      return `${common(r, 'quic')}${quicFields(r)}`;
+    case 'dns': common(r, 'dns'); dns(r); break;
+    case 'dhcp': common(r, 'dhcp'); dhcp(r); break;
+    case 'http': common(r, 'http'); http(r); break;
+    case 'tls': common(r, 'tls'); tls(r); break;
+    case 'quic': common(r, 'quic'); quic(r); break;
   }
+  w.end(tail);
 }
 
 /** Time, event, network, source and destination fields shared by every application record. */
-function common(r: AppRecordBase, protocol: string): string {
-  let s = `"@timestamp":"${formatRfc3339(r.sec, r.nsec, r.tsDigits)}","event.kind":"event",` +
-    `"event.category":["network"],"event.type":["protocol"],"event.dataset":"${protocol}"`;
-  if (r.durationNs >= 0) s += `,"event.duration":${r.durationNs}`;
-  s += `,"network.type":"ipv${r.ipVersion}","network.transport":"${ianaProtocolName(r.ipProto)}",` +
-    `"network.iana_number":"${r.ipProto}","network.protocol":"${protocol}","network.community_id":"${r.communityId}",` +
-    `"source.ip":"${r.sourceIp}","source.port":${r.sourcePort},"destination.ip":"${r.destinationIp}",` +
-    `"destination.port":${r.destinationPort}`;
-  return s;
+function common(r: AppRecordBase, protocol: string): void {
+  w.time(K.timestamp, r.sec, r.nsec, r.tsDigits).rawValue(K.kind, EVENT).rawValue(K.category, NETWORK)
+    .rawValue(K.type, PROTOCOL).str(K.dataset, protocol);
+  if (r.durationNs >= 0) w.num(K.duration, r.durationNs);
+  w.rawValue(K.networkType, IP_VERSION[r.ipVersion === 6 ? 1 : 0]!).str(K.transport, ianaProtocolName(r.ipProto))
+    .numString(K.iana, r.ipProto).str(K.protocol, protocol).str(K.communityId, r.communityId)
+    .str(K.sourceIp, r.sourceIp).num(K.sourcePort, r.sourcePort)
+    .str(K.destinationIp, r.destinationIp).num(K.destinationPort, r.destinationPort);
 }
 
-function dnsFields(r: DnsRecord): string {
-  let s = `,"dns.id":${r.id},"dns.type":"${r.type}","dns.op_code":${r.opCode}`;
-  if (r.questionName !== undefined) {
-    s += `,"dns.question.name":${q(r.questionName)},"dns.question.type":${q(r.questionType)},` +
-      `"dns.question.class":${q(r.questionClass)}`;
-  }
-  if (r.responseCode !== undefined) s += `,"dns.response_code":${q(r.responseCode)}`;
-  s += `,"dns.header_flags":${q(r.headerFlags)}`;
-  if (r.answers.length > 0) {
-    s += ',"dns.answers":[';
-    for (let i = 0; i < r.answers.length; i++) {
-      const a = r.answers[i]!;
-      s += `${i === 0 ? '' : ','}{"name":${q(a.name)},"type":"${a.type}","class":"${a.class}","ttl":${a.ttl},"data":${q(a.data)}}`;
-    }
-    s += ']';
-  }
-  if (r.resolvedIps.length > 0) s += `,"dns.resolved_ip":["${r.resolvedIps.join('","')}"]`;
-  if (r.incomplete !== undefined) s += `,"weft.dns.incomplete":"${r.incomplete}"`;
-  return s;
+function answer(a: JsonLine, x: DnsAnswer): void {
+  a.str(K.aName, x.name).str(K.aType, x.type).str(K.aClass, x.class).num(K.aTtl, x.ttl).str(K.aData, x.data);
 }
 
-function dhcpFields(r: DhcpRecord): string {
-  let s = `,"client.mac":${q(r.clientMac)},"weft.dhcp.message_type":${q(r.messageType)},` +
-    `"weft.dhcp.transaction_id":${r.transactionId},"weft.dhcp.client_ip":"${r.clientIp}",` +
-    `"weft.dhcp.assigned_ip":"${r.assignedIp}","weft.dhcp.relay_ip":"${r.relayIp}"`;
-  if (r.requestedIp !== undefined) s += `,"weft.dhcp.requested_ip":"${r.requestedIp}"`;
-  if (r.serverId !== undefined) s += `,"weft.dhcp.server_id":"${r.serverId}"`;
-  if (r.hostname !== undefined) s += `,"weft.dhcp.hostname":${q(r.hostname)}`;
-  if (r.leaseTime !== undefined) s += `,"weft.dhcp.lease_time":${r.leaseTime}`;
-  if (r.vendorClass !== undefined) s += `,"weft.dhcp.vendor_class":${q(r.vendorClass)}`;
-  if (r.clientId !== undefined) s += `,"weft.dhcp.client_id":${q(r.clientId)}`;
-  if (r.paramRequestList !== undefined) s += `,"weft.dhcp.param_request_list":${q(r.paramRequestList)}`;
-  if (r.routers !== undefined) s += `,"weft.dhcp.routers":${q(r.routers)}`;
-  if (r.dnsServers !== undefined) s += `,"weft.dhcp.dns_servers":${q(r.dnsServers)}`;
-  if (r.subnetMask !== undefined) s += `,"weft.dhcp.subnet_mask":"${r.subnetMask}"`;
-  if (r.domainName !== undefined) s += `,"weft.dhcp.domain_name":${q(r.domainName)}`;
-  if (r.relayCircuitId !== undefined) s += `,"weft.dhcp.relay.circuit_id":${q(r.relayCircuitId)}`;
-  if (r.relayRemoteId !== undefined) s += `,"weft.dhcp.relay.remote_id":${q(r.relayRemoteId)}`;
-  s += `,"weft.dhcp.options":${q(r.options)}`;
-  return s;
+function dns(r: DnsRecord): void {
+  w.num(K.dnsId, r.id).str(K.dnsType, r.type).num(K.dnsOpCode, r.opCode);
+  if (r.questionName !== undefined) w.str(K.qName, r.questionName).str(K.qType, r.questionType).str(K.qClass, r.questionClass);
+  w.str(K.rcode, r.responseCode).strs(K.flags, r.headerFlags);
+  if (r.answers.length > 0) w.objects(K.answers, r.answers, answer);
+  if (r.resolvedIps.length > 0) w.strs(K.resolved, r.resolvedIps);
+  w.str(K.dnsIncomplete, r.incomplete);
 }
 
-function httpFields(r: HttpRecord): string {
-  let s = `,"http.request.method":${q(r.method)},"url.original":${q(r.urlOriginal)}`;
-  if (r.urlPath !== undefined) s += `,"url.path":${q(r.urlPath)}`;
-  if (r.urlQuery !== undefined) s += `,"url.query":${q(r.urlQuery)}`;
-  if (r.urlDomain !== undefined) s += `,"url.domain":${q(r.urlDomain)}`;
-  if (r.urlPort !== undefined) s += `,"url.port":${r.urlPort}`;
-  s += `,"http.version":${q(r.version)}`;
-  if (r.statusCode !== undefined) s += `,"http.response.status_code":${r.statusCode}`;
-  if (r.responseVersion !== undefined && r.responseVersion !== r.version) s += `,"weft.http.response_version":${q(r.responseVersion)}`;
-  if (r.userAgent !== undefined) s += `,"user_agent.original":${q(r.userAgent)}`;
-  if (r.referrer !== undefined) s += `,"http.request.referrer":${q(r.referrer)}`;
-  if (r.requestMimeType !== undefined) s += `,"http.request.mime_type":${q(r.requestMimeType)}`;
-  if (r.responseMimeType !== undefined) s += `,"http.response.mime_type":${q(r.responseMimeType)}`;
-  s += `,"http.request.body.bytes":${r.requestBodyBytes},"http.response.body.bytes":${r.responseBodyBytes}`;
-  if (r.interim.length > 0) s += `,"weft.http.interim_status_codes":${q(r.interim)}`;
-  if (r.incomplete !== undefined) s += `,"weft.http.incomplete":${q(r.incomplete)}`;
-  if (r.error !== undefined) s += `,"weft.http.error":${q(r.error)}`;
-  return s;
+function dhcp(r: DhcpRecord): void {
+  w.str(K.clientMac, r.clientMac).str(K.dhcpType, r.messageType).num(K.xid, r.transactionId)
+    .str(K.ciaddr, r.clientIp).str(K.yiaddr, r.assignedIp).str(K.giaddr, r.relayIp)
+    .str(K.requested, r.requestedIp).str(K.serverId, r.serverId).str(K.hostname, r.hostname)
+    .num(K.lease, r.leaseTime).str(K.vendor, r.vendorClass).str(K.clientId, r.clientId)
+    .nums(K.prl, r.paramRequestList).strs(K.routers, r.routers).strs(K.dnsServers, r.dnsServers)
+    .str(K.mask, r.subnetMask).str(K.domain, r.domainName).str(K.circuit, r.relayCircuitId)
+    .str(K.remote, r.relayRemoteId).nums(K.options, r.options);
 }
 
-function tlsFields(r: TlsRecord): string {
-  let s = '';
-  if (r.version !== undefined) s += `,"tls.version":"${r.version}","tls.version_protocol":"${r.versionProtocol}"`;
-  if (r.cipher !== undefined) s += `,"tls.cipher":${q(r.cipher)}`;
-  if (r.serverName !== undefined) s += `,"tls.client.server_name":${q(r.serverName)}`;
-  if (r.ja3 !== undefined) s += `,"tls.client.ja3":"${r.ja3}","weft.tls.client.ja3_string":"${r.ja3String}"`;
-  if (r.ja4 !== undefined) s += `,"tls.client.ja4":${q(r.ja4)}`;
-  if (r.ja3s !== undefined) s += `,"tls.server.ja3s":"${r.ja3s}","weft.tls.server.ja3s_string":"${r.ja3sString}"`;
-  if (r.nextProtocol !== undefined) s += `,"tls.next_protocol":${q(r.nextProtocol)}`;
-  if (r.offeredAlpn.length > 0) s += `,"weft.tls.client.alpn":${q(r.offeredAlpn)}`;
-  if (r.supportedVersions.length > 0) s += `,"weft.tls.client.supported_versions":${q(r.supportedVersions)}`;
-  if (r.supportedCiphers.length > 0) s += `,"tls.client.supported_ciphers":${q(r.supportedCiphers)}`;
-  s += `,"tls.established":${r.established}`;
-  if (r.sslv2ClientHello) s += ',"weft.tls.client.sslv2":true';
+function http(r: HttpRecord): void {
+  w.str(K.method, r.method).str(K.urlOriginal, r.urlOriginal).str(K.urlPath, r.urlPath).str(K.urlQuery, r.urlQuery)
+    .str(K.urlDomain, r.urlDomain).num(K.urlPort, r.urlPort).str(K.httpVersion, r.version).num(K.status, r.statusCode);
+  if (r.responseVersion !== undefined && r.responseVersion !== r.version) w.str(K.responseVersion, r.responseVersion);
+  w.str(K.userAgent, r.userAgent).str(K.referrer, r.referrer).str(K.requestMime, r.requestMimeType)
+    .str(K.responseMime, r.responseMimeType).num(K.requestBody, r.requestBodyBytes).num(K.responseBody, r.responseBodyBytes);
+  if (r.interim.length > 0) w.nums(K.interim, r.interim);
+  w.str(K.httpIncomplete, r.incomplete).str(K.httpError, r.error);
+}
+
+function tls(r: TlsRecord): void {
+  w.str(K.tlsVersion, r.version).str(K.tlsProtocol, r.versionProtocol).str(K.cipher, r.cipher).str(K.sni, r.serverName)
+    .str(K.ja3, r.ja3).str(K.ja3String, r.ja3String).str(K.ja4, r.ja4).str(K.ja3s, r.ja3s).str(K.ja3sString, r.ja3sString)
+    .str(K.nextProtocol, r.nextProtocol);
+  if (r.offeredAlpn.length > 0) w.strs(K.alpn, r.offeredAlpn);
+  if (r.supportedVersions.length > 0) w.strs(K.versions, r.supportedVersions);
+  if (r.supportedCiphers.length > 0) w.strs(K.ciphers, r.supportedCiphers);
+  w.bool(K.established, r.established);
+  if (r.sslv2ClientHello) w.bool(K.sslv2, true);
   const c = r.serverCertificate;
   if (c !== undefined) {
-    s += `,"tls.server.subject":${q(c.subject)},"tls.server.issuer":${q(c.issuer)},` +
-      `"tls.server.not_before":"${c.notBefore}","tls.server.not_after":"${c.notAfter}",` +
-      `"tls.server.hash.sha256":"${c.sha256}","tls.server.x509.serial_number":"${c.serialNumber}"`;
+    w.str(K.subject, c.subject).str(K.issuer, c.issuer).str(K.notBefore, c.notBefore).str(K.notAfter, c.notAfter)
+      .str(K.sha256, c.sha256).str(K.serial, c.serialNumber);
   }
-  if (r.serverChainLength > 0) s += `,"weft.tls.server.chain_length":${r.serverChainLength}`;
-  if (r.incomplete !== undefined) s += `,"weft.tls.incomplete":"${r.incomplete}"`;
-  if (r.error !== undefined) s += `,"weft.tls.error":${q(r.error)}`;
-  return s;
+  if (r.serverChainLength > 0) w.num(K.chain, r.serverChainLength);
+  w.str(K.tlsIncomplete, r.incomplete).str(K.tlsError, r.error);
 }
 
-function quicFields(r: QuicRecord): string {
-  let s = `,"quic.version":${q(r.version)},"weft.quic.dcid":"${r.dcid}","weft.quic.scid":"${r.scid}"`;
-  if (r.serverName !== undefined) s += `,"tls.client.server_name":${q(r.serverName)}`;
-  if (r.offeredAlpn.length > 0) s += `,"weft.tls.client.alpn":${q(r.offeredAlpn)}`;
-  if (r.ja4 !== undefined) s += `,"tls.client.ja4":${q(r.ja4)}`;
-  if (r.supportedVersions.length > 0) s += `,"weft.tls.client.supported_versions":${q(r.supportedVersions)}`;
-  if (r.retry) s += ',"weft.quic.retry":true';
-  if (r.versionNegotiation) s += ',"weft.quic.version_negotiation":true';
-  if (r.incomplete !== undefined) s += `,"weft.quic.incomplete":"${r.incomplete}"`;
-  if (r.error !== undefined) s += `,"weft.quic.error":${q(r.error)}`;
-  return s;
+function quic(r: QuicRecord): void {
+  w.str(K.quicVersion, r.version).str(K.dcid, r.dcid).str(K.scid, r.scid).str(K.sni, r.serverName);
+  if (r.offeredAlpn.length > 0) w.strs(K.alpn, r.offeredAlpn);
+  w.str(K.ja4, r.ja4);
+  if (r.supportedVersions.length > 0) w.strs(K.versions, r.supportedVersions);
+  if (r.retry) w.bool(K.retry, true);
+  if (r.versionNegotiation) w.bool(K.vn, true);
+  w.str(K.quicIncomplete, r.incomplete).str(K.quicError, r.error);
 }

@@ -16,7 +16,8 @@ import type { ObservationPoint } from '../../model/observation-point.js';
 import type { ExportRecord, StatsRecord } from '../../model/stats-record.js';
 import { ascii, asciiBytes, num, raw, rfc3339, type ByteOutput } from './ascii.js';
 import { ianaProtocolName } from './iana-protocols.js';
-import { appRecordFields } from './ecs-app.js';
+import { writeAppRecord } from './ecs-app.js';
+import type { AppRecord } from '../../model/app-record.js';
 
 /** TCP flag names in bit order (RFC 9293 §3.1, RFC 3168 for ECE/CWR). */
 const TCP_FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'] as const;
@@ -159,7 +160,12 @@ export class EcsJsonEncoder {
     switch (record.kind) {
       case 'flow': return this.encodeFlow(record);
       case 'stats': return this.encodeStats(record);
-      default: return `{${appRecordFields(record)},${this.observer(record.observationPoint)}}`;
+      default: {
+        const out = this.scratch;
+        out.used = 0;
+        this.writeApp(record, out);
+        return Buffer.from(out.buffer.buffer, out.buffer.byteOffset, out.used).toString('utf8');
+      }
     }
   }
 
@@ -282,6 +288,11 @@ export class EcsJsonEncoder {
     }
     p = raw(b, p, tail);
     out.used = p;
+  }
+
+  /** Appends one application record as one line of JSON (no trailing newline) to `out`. */
+  writeApp(r: AppRecord, out: ByteOutput): void {
+    writeAppRecord(r, out, this.pointTail[r.observationPoint] ?? this.observerTail(r.observationPoint));
   }
 
   encodeStats(r: StatsRecord): string {

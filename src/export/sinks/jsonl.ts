@@ -23,6 +23,9 @@ export class JsonLinesSink implements Sink {
       if (record.kind === 'flow') {
         this.encoder.writeFlow(record, writer);
         writer.endLine();
+      } else if (record.kind !== 'stats') {
+        this.encoder.writeApp(record, writer);
+        writer.endLine();
       } else {
         writer.writeLine(this.encoder.encode(record));
       }
