@@ -77,6 +77,7 @@ export class DnsTransactions {
   private readonly pending = new Map<number, Pending>();
   /** Packet time before which no pending query can have timed out (seconds; skips the scan). */
   private nextDeadlineSec = Infinity;
+  private nextDeadlineNsec = 0;
   /** Transactions emitted, by outcome. */
   answered = 0;
   unanswered = 0;
@@ -110,7 +111,7 @@ export class DnsTransactions {
         this.emitQueryOnly(p);
       }
       this.pending.set(key, { ctx: copyContext(ctx), query: msg });
-      if (this.pending.size === 1) this.nextDeadlineSec = ctx.sec + this.options.timeoutNs / 1e9;
+      if (this.pending.size === 1) this.setDeadline(ctx);
       return;
     }
     const p = this.pending.get(key);
@@ -127,18 +128,26 @@ export class DnsTransactions {
 
   /** Emits the queries that waited longer than the timeout at packet time (sec, nsec). */
   advance(sec: number, nsec: number): void {
-    if (sec + 1 < this.nextDeadlineSec) return; // nothing can be due yet (checked to the second)
+    // Nothing can be due before the oldest query's deadline (kept as seconds + nanoseconds).
+    if (sec < this.nextDeadlineSec || (sec === this.nextDeadlineSec && nsec < this.nextDeadlineNsec)) return;
     this.nextDeadlineSec = Infinity;
     for (const [key, p] of this.pending) {
       const waited = (sec - p.ctx.sec) * 1e9 + (nsec - p.ctx.nsec);
       if (waited < this.options.timeoutNs) {
         // Insertion order is (nearly) time order: the first one not due sets the next check.
-        this.nextDeadlineSec = p.ctx.sec + this.options.timeoutNs / 1e9;
+        this.setDeadline(p.ctx);
         return;
       }
       this.pending.delete(key);
       this.emitQueryOnly(p);
     }
+  }
+
+  private setDeadline(ctx: Readonly<DnsPacketContext>): void {
+    const total = ctx.nsec + this.options.timeoutNs;
+    const carry = Math.floor(total / 1e9);
+    this.nextDeadlineSec = ctx.sec + carry;
+    this.nextDeadlineNsec = total - carry * 1e9;
   }
 
   /** End of input: every query still waiting is emitted unanswered. */

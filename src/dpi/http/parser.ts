@@ -240,11 +240,12 @@ export class HttpConnectionParser {
 
   /** Appends to the line up to the next LF (consumed, not kept); sets `lineDone`. */
   private readLine(s: Side, bytes: Uint8Array, off: number, end: number, cap: number): number {
-    const i = bytes.subarray(off, end).indexOf(LF);
-    const stop = i < 0 ? end : off + i;
+    let stop = off;
+    while (stop < end && bytes[stop] !== LF) stop++; // (a subarray per line would allocate)
+    const found = stop < end;
     s.line.add(bytes, off, stop, cap);
-    s.lineDone = i >= 0;
-    return i < 0 ? end : stop + 1;
+    s.lineDone = found;
+    return found ? stop + 1 : end;
   }
 
   // ── Request side ─────────────────────────────────────────────────────────────────────────
@@ -748,7 +749,9 @@ export class HttpConnectionParser {
       if (q > p) s.fields[id] = `${s.fields[id] ?? ''} ${text(b, p, q)}`.trimStart();
       return;
     }
-    const colon = b.subarray(0, e).indexOf(0x3a);
+    let colon = 0;
+    while (colon < e && b[colon] !== 0x3a) colon++;
+    if (colon === e) colon = -1;
     let n = colon < 0 ? 0 : colon;
     while (n > 0 && isWs(b[n - 1]!)) n--; // "Host : x" is invalid (RFC 9112 §5.1), but unambiguous
     if (colon < 0 || !isToken(b, 0, n)) {

@@ -77,29 +77,29 @@ export function writeAppRecord(r: AppRecord, out: ByteOutput, tail: Uint8Array):
 /** Time, event, network, source and destination fields shared by every application record. */
 function common(r: AppRecordBase, protocol: string): void {
   w.time(K.timestamp, r.sec, r.nsec, r.tsDigits).rawValue(K.kind, EVENT).rawValue(K.category, NETWORK)
-    .rawValue(K.type, PROTOCOL).str(K.dataset, protocol);
+    .rawValue(K.type, PROTOCOL).word(K.dataset, protocol);
   if (r.durationNs >= 0) w.num(K.duration, r.durationNs);
-  w.rawValue(K.networkType, IP_VERSION[r.ipVersion === 6 ? 1 : 0]!).str(K.transport, ianaProtocolName(r.ipProto))
-    .numString(K.iana, r.ipProto).str(K.protocol, protocol).str(K.communityId, r.communityId)
+  w.rawValue(K.networkType, IP_VERSION[r.ipVersion === 6 ? 1 : 0]!).word(K.transport, ianaProtocolName(r.ipProto))
+    .numString(K.iana, r.ipProto).word(K.protocol, protocol).str(K.communityId, r.communityId)
     .str(K.sourceIp, r.sourceIp).num(K.sourcePort, r.sourcePort)
     .str(K.destinationIp, r.destinationIp).num(K.destinationPort, r.destinationPort);
 }
 
 function answer(a: JsonLine, x: DnsAnswer): void {
-  a.str(K.aName, x.name).str(K.aType, x.type).str(K.aClass, x.class).num(K.aTtl, x.ttl).str(K.aData, x.data);
+  a.str(K.aName, x.name).word(K.aType, x.type).word(K.aClass, x.class).num(K.aTtl, x.ttl).str(K.aData, x.data);
 }
 
 function dns(r: DnsRecord): void {
-  w.num(K.dnsId, r.id).str(K.dnsType, r.type).num(K.dnsOpCode, r.opCode);
-  if (r.questionName !== undefined) w.str(K.qName, r.questionName).str(K.qType, r.questionType).str(K.qClass, r.questionClass);
-  w.str(K.rcode, r.responseCode).strs(K.flags, r.headerFlags);
+  w.num(K.dnsId, r.id).word(K.dnsType, r.type).num(K.dnsOpCode, r.opCode);
+  if (r.questionName !== undefined) w.str(K.qName, r.questionName).word(K.qType, r.questionType).word(K.qClass, r.questionClass);
+  w.word(K.rcode, r.responseCode).words(K.flags, r.headerFlags);
   if (r.answers.length > 0) w.objects(K.answers, r.answers, answer);
   if (r.resolvedIps.length > 0) w.strs(K.resolved, r.resolvedIps);
   w.str(K.dnsIncomplete, r.incomplete);
 }
 
 function dhcp(r: DhcpRecord): void {
-  w.str(K.clientMac, r.clientMac).str(K.dhcpType, r.messageType).num(K.xid, r.transactionId)
+  w.str(K.clientMac, r.clientMac).word(K.dhcpType, r.messageType).num(K.xid, r.transactionId)
     .str(K.ciaddr, r.clientIp).str(K.yiaddr, r.assignedIp).str(K.giaddr, r.relayIp)
     .str(K.requested, r.requestedIp).str(K.serverId, r.serverId).str(K.hostname, r.hostname)
     .num(K.lease, r.leaseTime).str(K.vendor, r.vendorClass).str(K.clientId, r.clientId)
@@ -109,22 +109,22 @@ function dhcp(r: DhcpRecord): void {
 }
 
 function http(r: HttpRecord): void {
-  w.str(K.method, r.method).str(K.urlOriginal, r.urlOriginal).str(K.urlPath, r.urlPath).str(K.urlQuery, r.urlQuery)
-    .str(K.urlDomain, r.urlDomain).num(K.urlPort, r.urlPort).str(K.httpVersion, r.version).num(K.status, r.statusCode);
+  w.word(K.method, r.method).str(K.urlOriginal, r.urlOriginal).str(K.urlPath, r.urlPath).str(K.urlQuery, r.urlQuery)
+    .str(K.urlDomain, r.urlDomain).num(K.urlPort, r.urlPort).word(K.httpVersion, r.version).num(K.status, r.statusCode);
   if (r.responseVersion !== undefined && r.responseVersion !== r.version) w.str(K.responseVersion, r.responseVersion);
-  w.str(K.userAgent, r.userAgent).str(K.referrer, r.referrer).str(K.requestMime, r.requestMimeType)
-    .str(K.responseMime, r.responseMimeType).num(K.requestBody, r.requestBodyBytes).num(K.responseBody, r.responseBodyBytes);
+  w.str(K.userAgent, r.userAgent).str(K.referrer, r.referrer).word(K.requestMime, r.requestMimeType)
+    .word(K.responseMime, r.responseMimeType).num(K.requestBody, r.requestBodyBytes).num(K.responseBody, r.responseBodyBytes);
   if (r.interim.length > 0) w.nums(K.interim, r.interim);
   w.str(K.httpIncomplete, r.incomplete).str(K.httpError, r.error);
 }
 
 function tls(r: TlsRecord): void {
-  w.str(K.tlsVersion, r.version).str(K.tlsProtocol, r.versionProtocol).str(K.cipher, r.cipher).str(K.sni, r.serverName)
+  w.word(K.tlsVersion, r.version).word(K.tlsProtocol, r.versionProtocol).word(K.cipher, r.cipher).str(K.sni, r.serverName)
     .str(K.ja3, r.ja3).str(K.ja3String, r.ja3String).str(K.ja4, r.ja4).str(K.ja3s, r.ja3s).str(K.ja3sString, r.ja3sString)
-    .str(K.nextProtocol, r.nextProtocol);
-  if (r.offeredAlpn.length > 0) w.strs(K.alpn, r.offeredAlpn);
-  if (r.supportedVersions.length > 0) w.strs(K.versions, r.supportedVersions);
-  if (r.supportedCiphers.length > 0) w.strs(K.ciphers, r.supportedCiphers);
+    .word(K.nextProtocol, r.nextProtocol);
+  if (r.offeredAlpn.length > 0) w.words(K.alpn, r.offeredAlpn);
+  if (r.supportedVersions.length > 0) w.words(K.versions, r.supportedVersions);
+  if (r.supportedCiphers.length > 0) w.words(K.ciphers, r.supportedCiphers);
   w.bool(K.established, r.established);
   if (r.sslv2ClientHello) w.bool(K.sslv2, true);
   const c = r.serverCertificate;
@@ -137,8 +137,8 @@ function tls(r: TlsRecord): void {
 }
 
 function quic(r: QuicRecord): void {
-  w.str(K.quicVersion, r.version).str(K.dcid, r.dcid).str(K.scid, r.scid).str(K.sni, r.serverName);
-  if (r.offeredAlpn.length > 0) w.strs(K.alpn, r.offeredAlpn);
+  w.word(K.quicVersion, r.version).str(K.dcid, r.dcid).str(K.scid, r.scid).str(K.sni, r.serverName);
+  if (r.offeredAlpn.length > 0) w.words(K.alpn, r.offeredAlpn);
   w.str(K.ja4, r.ja4);
   if (r.supportedVersions.length > 0) w.strs(K.versions, r.supportedVersions);
   if (r.retry) w.bool(K.retry, true);

@@ -69,6 +69,25 @@ function jsonString(b: Uint8Array, p: number, s: string): number {
   return p;
 }
 
+/**
+ * Encoded forms of strings from small vocabularies (cipher suite names, versions, ALPN ids, RR
+ * types): looked up instead of escaped again. Bounded: cleared when full.
+ */
+const INTERNED_MAX = 8192;
+const interned = new Map<string, Uint8Array>();
+const internScratch = new Uint8Array(64 * 6 + 2);
+
+function internedBytes(s: string): Uint8Array | undefined {
+  let bytes = interned.get(s);
+  if (bytes === undefined) {
+    if (s.length > 64) return undefined;
+    if (interned.size >= INTERNED_MAX) interned.clear();
+    bytes = internScratch.slice(0, jsonString(internScratch, 0, s));
+    interned.set(s, bytes);
+  }
+  return bytes;
+}
+
 export class JsonLine {
   private out: ByteOutput = { buffer: new Uint8Array(0), used: 0, reserve() {} };
   private first = false;
@@ -111,6 +130,34 @@ export class JsonLine {
     if (value === undefined) return this;
     const b = this.k(name, value.length * 6 + 2);
     this.out.used = jsonString(b, this.out.used, value);
+    return this;
+  }
+
+  /** `str` for values from a small vocabulary (their encoded bytes are remembered). */
+  word(name: Uint8Array, value: string | undefined): this {
+    if (value === undefined) return this;
+    const bytes = internedBytes(value);
+    if (bytes === undefined) return this.str(name, value);
+    const b = this.k(name, bytes.length);
+    this.out.used = raw(b, this.out.used, bytes);
+    return this;
+  }
+
+  /** `strs` for values from a small vocabulary. */
+  words(name: Uint8Array, values: readonly string[] | undefined): this {
+    if (values === undefined) return this;
+    let room = 2;
+    for (const v of values) room += v.length * 6 + 3;
+    const b = this.k(name, room);
+    let p = this.out.used;
+    b[p++] = 0x5b;
+    for (let i = 0; i < values.length; i++) {
+      if (i > 0) b[p++] = 0x2c;
+      const bytes = internedBytes(values[i]!);
+      p = bytes !== undefined ? raw(b, p, bytes) : jsonString(b, p, values[i]!);
+    }
+    b[p++] = 0x5d;
+    this.out.used = p;
     return this;
   }
 
