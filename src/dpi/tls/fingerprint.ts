@@ -69,8 +69,15 @@ function md5(s: string): string {
   return cached(md5Cache, s, (k) => digestHex('md5', k));
 }
 
+/** Decimal values joined with '-', GREASE left out (built in one pass: no filtered copy). */
 function dec(list: readonly number[]): string {
-  return list.filter((v) => !isGrease(v)).join('-');
+  let s = '';
+  for (let i = 0; i < list.length; i++) {
+    const v = list[i]!;
+    if (isGrease(v)) continue;
+    s = s.length === 0 ? String(v) : `${s}-${v}`;
+  }
+  return s;
 }
 
 export function ja3(ch: ClientHello): Ja3 {
@@ -126,19 +133,49 @@ function ja4Alpn(alpn: readonly string[]): string {
   return ((first >> 4) & 0xf).toString(16) + (last & 0xf).toString(16);
 }
 
+/** Scratch for sorting a hello's lists (grown when a hello offers more). */
+let sortScratch = new Uint32Array(256);
+
+/**
+ * The values of `list` not GREASE and not `skipA`/`skipB`, sorted, as 4-digit hex joined with
+ * ',' — sorted in a typed array, so no filtered or mapped copies.
+ */
+function sortedHex(list: readonly number[], skipA = -1, skipB = -1): string {
+  if (list.length > sortScratch.length) sortScratch = new Uint32Array(list.length * 2);
+  let n = 0;
+  for (let i = 0; i < list.length; i++) {
+    const v = list[i]!;
+    if (!isGrease(v) && v !== skipA && v !== skipB) sortScratch[n++] = v;
+  }
+  const sorted = sortScratch.subarray(0, n).sort();
+  let s = '';
+  for (let i = 0; i < n; i++) s = i === 0 ? hex4(sorted[i]!) : `${s},${hex4(sorted[i]!)}`;
+  return s;
+}
+
+function countNonGrease(list: readonly number[]): number {
+  let n = 0;
+  for (let i = 0; i < list.length; i++) if (!isGrease(list[i]!)) n++;
+  return n;
+}
+
 export function ja4(ch: ClientHello, transport: 't' | 'q' | 'd'): string {
-  const versions = ch.supportedVersions.filter((v) => !isGrease(v));
-  const version = versions.length > 0 ? Math.max(...versions) : ch.legacyVersion;
-  const ciphers = ch.ciphers.filter((v) => !isGrease(v));
-  const exts = ch.extensions.filter((v) => !isGrease(v));
+  let version = -1;
+  for (const v of ch.supportedVersions) if (!isGrease(v) && v > version) version = v;
+  if (version < 0) version = ch.legacyVersion;
+  const cipherCount = countNonGrease(ch.ciphers);
+  const extCount = countNonGrease(ch.extensions);
   const sni = ch.extensions.includes(ExtensionType.SERVER_NAME) ? 'd' : 'i';
-  const a = `${transport}${JA4_VERSION.get(version) ?? '00'}${sni}${count2(ciphers.length)}${count2(exts.length)}${ja4Alpn(ch.alpn)}`;
+  const a = `${transport}${JA4_VERSION.get(version) ?? '00'}${sni}${count2(cipherCount)}${count2(extCount)}${ja4Alpn(ch.alpn)}`;
 
-  const b = ciphers.length > 0 ? hash12(ciphers.sort((x, y) => x - y).map(hex4).join(',')) : JA4_EMPTY_HASH;
+  const b = cipherCount > 0 ? hash12(sortedHex(ch.ciphers)) : JA4_EMPTY_HASH;
 
-  const hashed = exts.filter((v) => v !== ExtensionType.SERVER_NAME && v !== ExtensionType.ALPN).sort((x, y) => x - y);
-  let s = hashed.map(hex4).join(',');
-  if (ch.signatureAlgorithms.length > 0) s += '_' + ch.signatureAlgorithms.map(hex4).join(',');
+  let s = sortedHex(ch.extensions, ExtensionType.SERVER_NAME, ExtensionType.ALPN);
+  const sig = ch.signatureAlgorithms;
+  if (sig.length > 0) {
+    s += '_';
+    for (let i = 0; i < sig.length; i++) s += i === 0 ? hex4(sig[i]!) : `,${hex4(sig[i]!)}`;
+  }
   const c = s.length > 0 ? hash12(s) : JA4_EMPTY_HASH;
   return `${a}_${b}_${c}`;
 }
