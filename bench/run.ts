@@ -664,9 +664,13 @@ function ratios(results: ToolResult[]): Record<string, number | null> {
   if (!weft) return out;
   const sf = by('softflowd'), pm = by('pmacctd'), c = by('c-loop');
   const wf = by('weft-flows'), nd = by('ndpi'), tc = by('tshark-conv'), tf = by('tshark-fields');
-  out['weftSpeedupVsSoftflowd'] = sf ? sf.wallS / weft.wallS : null;
-  out['weftSpeedupVsPmacctd'] = pm ? pm.wallS / weft.wallS : null;
-  out['weftSlowdownVsCLoop'] = c ? weft.wallS / c.wallS : null;
+  // Flow metering against the flow meters: like for like, weft without its dissectors when that
+  // run is there (softflowd, pmacctd and the C loop do no application parsing).
+  const meter = wf?.ok ? wf : weft;
+  out['weftFlowsIsFlowsOnly'] = meter === wf ? 1 : 0;
+  out['weftSpeedupVsSoftflowd'] = sf ? sf.wallS / meter.wallS : null;
+  out['weftSpeedupVsPmacctd'] = pm ? pm.wallS / meter.wallS : null;
+  out['weftSlowdownVsCLoop'] = c ? meter.wallS / c.wallS : null;
   const bpf = weft.extra['bytesPerFlow'];
   out['weftBytesPerFlow'] = typeof bpf === 'number' ? bpf : null;
   // Application metadata: weft's full replay (flows + all dissectors) against the DPI peers.
@@ -691,9 +695,10 @@ function ratioLines(r: Record<string, number | null>, shown: ReadonlySet<string>
   const add = (tool: string, key: string, line: string): void => {
     if (shown.has(tool) || (r[key] !== null && r[key] !== undefined)) lines.push(line);
   };
-  add('softflowd', 'weftSpeedupVsSoftflowd', `  weft vs softflowd:     ${f(r['weftSpeedupVsSoftflowd'], '× (>1: weft faster)')}`);
-  add('pmacctd', 'weftSpeedupVsPmacctd', `  weft vs pmacctd:       ${f(r['weftSpeedupVsPmacctd'], '× (>1: weft faster)')}`);
-  add('c', 'weftSlowdownVsCLoop', `  weft vs C loop:        ${f(r['weftSlowdownVsCLoop'], '× slower (target ≤ 2)')}`);
+  const m = r['weftFlowsIsFlowsOnly'] === 1 ? 'weft-flows' : 'weft      ';
+  add('softflowd', 'weftSpeedupVsSoftflowd', `  ${m} vs softflowd:     ${f(r['weftSpeedupVsSoftflowd'], '× (>1: weft faster; target ≥ 2)')}`);
+  add('pmacctd', 'weftSpeedupVsPmacctd', `  ${m} vs pmacctd:       ${f(r['weftSpeedupVsPmacctd'], '× (>1: weft faster)')}`);
+  add('c', 'weftSlowdownVsCLoop', `  ${m} vs C loop:        ${f(r['weftSlowdownVsCLoop'], '× slower (target ≤ 2)')}`);
   const nd = r['weftSpeedupVsNdpi'];
   const verdict = nd === null || nd === undefined || !ndpiTarget ? '' : nd >= NDPI_TARGET ? ': target met' : ': TARGET NOT MET';
   add('ndpi', 'weftSpeedupVsNdpi', `  weft vs ndpiReader:    ${f(nd, `× (>1: weft faster${ndpiTarget ? `; target ≥ ${NDPI_TARGET}` : ''})`)}${verdict}`);
