@@ -75,6 +75,8 @@ export async function upCommand(argv: readonly string[], io: Io): Promise<number
   io.stdout.write(
     `weft up: replayed ${read} packets in ${seconds.toFixed(2)} s (${Math.round(read / seconds).toLocaleString('en-US')} packets/s)\n` +
     `  flows: ${c['flows_emitted'] ?? 0} records (${c['flows_created'] ?? 0} flows, peak ${c['flows_peak'] ?? 0} at once)\n` +
+    `  application records: dns ${(c['dpi_dns_answered'] ?? 0) + (c['dpi_dns_unanswered'] ?? 0) + (c['dpi_dns_response_only'] ?? 0)}, ` +
+    `http ${c['dpi_http_transactions'] ?? 0}, tls ${c['dpi_tls_handshakes'] ?? 0}, dhcp ${c['dpi_dhcp_messages'] ?? 0}\n` +
     `  malformed: ${c['packets_malformed'] ?? 0}, not IP: ${c['packets_not_ip'] ?? 0}\n` +
     `  records: ${output}\n\n` + topFlows.table() + '\n' +
     `Next: 'bin/weft replay FILE.pcap' on your own captures; 'make test'; 'make bench'.\n`,
@@ -102,9 +104,10 @@ class TopFlows {
     this.trim();
     const rows = this.flows.map((f) => [
       ianaProtocolName(f.ipProto), endpoint(f.sourceIp, f.sourcePort), endpoint(f.destinationIp, f.destinationPort),
-      String(f.sourcePackets + f.destinationPackets), String(f.sourceBytes + f.destinationBytes), f.communityId,
+      f.appProtocol ?? '-', String(f.sourcePackets + f.destinationPackets), String(f.sourceBytes + f.destinationBytes),
+      f.communityId,
     ]);
-    const head = ['proto', 'source', 'destination', 'packets', 'bytes', 'community id'];
+    const head = ['proto', 'source', 'destination', 'app', 'packets', 'bytes', 'community id'];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
     const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd();
     return [`top ${rows.length} flows by bytes:`, line(head), ...rows.map(line)].join('\n') + '\n';
