@@ -14,7 +14,7 @@ import { readCaptureFile, type CaptureHandler } from '../../src/capture/index.js
 import { decodePacket } from '../../src/decode/index.js';
 import { DhcpParseError, parseDhcpMessage, type DhcpMessage } from '../../src/dpi/dhcp/index.js';
 import { DecodeStatus, type PacketView } from '../../src/model/index.js';
-import { CORPUS_SKIP, corpusNames, corpusPcap, truthFrames, type TruthFrame } from '../support/corpus.js';
+import { CORPUS_SKIP, corpusNames, corpusPcap, truthFrames, type TruthDhcp, type TruthFrame } from '../support/corpus.js';
 
 const IPPROTO_UDP = 17;
 const DHCP_PORTS = new Set([67, 68]);
@@ -117,7 +117,7 @@ function fieldsOf(m: DhcpMessage): Fields {
 }
 
 function truthFields(t: TruthFrame | undefined): Fields {
-  const d = t?.['dhcp'] as Fields | undefined;
+  const d = t?.['dhcp'] as TruthDhcp | undefined;
   return d ?? {};
 }
 

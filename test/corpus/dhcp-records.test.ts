@@ -5,20 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dhcpMessageTypeName } from '../../src/dpi/dhcp/index.js';
-import type { DhcpRecord } from '../../src/model/index.js';
-import { ReplayPipeline } from '../../src/pipeline/index.js';
-import { CORPUS_SKIP, corpusNames, corpusPcap, truthFrames } from '../support/corpus.js';
-import { MemorySink } from '../support/memory-sink.js';
-
-interface TruthDhcp {
-  msg_type?: number[];
-  xid?: number[];
-  client_mac?: string[];
-  yiaddr?: string[];
-  requested_ip?: string[];
-  hostname?: string[];
-  server_id?: string[];
-}
+import { replayRecords } from '../support/app-records.js';
+import { CORPUS_SKIP, corpusNames, truthFrames, type TruthDhcp } from '../support/corpus.js';
 
 test('dhcp records agree with tshark, message by message', { skip: CORPUS_SKIP }, async () => {
   let messages = 0;
@@ -29,9 +17,7 @@ test('dhcp records agree with tshark, message by message', { skip: CORPUS_SKIP }
     if (name.startsWith('malformed-')) continue;
     const frames = truthFrames(name).filter((f) => f['dhcp'] !== undefined && !f.non_packet_record);
     if (frames.length === 0) continue;
-    const sink = new MemorySink();
-    await new ReplayPipeline({ warn: () => {} }).run([corpusPcap(name)], [sink]);
-    const records = sink.records.filter((r): r is DhcpRecord => r.kind === 'dhcp');
+    const records = await replayRecords(name, 'dhcp');
     let next = 0;
     for (const f of frames) {
       const t = f['dhcp'] as TruthDhcp;

@@ -17,21 +17,8 @@ import { CaptureFormatError, formatIp } from '../../src/core/index.js';
 import { decodePacket } from '../../src/decode/index.js';
 import { DnsParseError, DnsTcpFramer, DnsType, parseDnsMessage, type DnsMessage } from '../../src/dpi/dns/index.js';
 import { DecodeStatus, type PacketView } from '../../src/model/index.js';
-import { CORPUS_SKIP, corpusNames, corpusPcap, truthFrames, type TruthFrame } from '../support/corpus.js';
+import { CORPUS_SKIP, corpusNames, corpusPcap, truthFrames, type TruthDns, type TruthFrame } from '../support/corpus.js';
 import { tcpStreams } from '../support/tcp-streams.js';
-
-/** The `dns` object of a truth frame (corpus/README.md). */
-interface TruthDns {
-  id: number[];
-  response: number[];
-  qry_name?: string[];
-  qry_type?: number[];
-  rcode?: number[];
-  answers?: number[];
-  a?: string[];
-  aaaa?: string[];
-  cname?: string[];
-}
 
 /** A difference we keep on purpose: `field` of `frame` of `file`, with the reason. */
 interface Allowed {

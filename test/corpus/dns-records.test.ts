@@ -7,19 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dnsRcodeName } from '../../src/dpi/dns/index.js';
 import type { DnsRecord } from '../../src/model/index.js';
-import { ReplayPipeline } from '../../src/pipeline/index.js';
-import { CORPUS_SKIP, corpusNames, corpusPcap, truthFrames } from '../support/corpus.js';
-import { MemorySink } from '../support/memory-sink.js';
-
-interface TruthDns {
-  id: number[];
-  response: number[];
-  qry_name?: string[];
-  rcode?: number[];
-  answers?: number[];
-  a?: string[];
-  aaaa?: string[];
-}
+import { AllowList, replayRecords } from '../support/app-records.js';
+import { CORPUS_SKIP, corpusNames, truthFrames, type TruthDns } from '../support/corpus.js';
 
 /** Captures whose truth has DNS in live traffic (not only quoted inside ICMP errors). */
 function dnsCaptures(): string[] {
@@ -41,13 +30,9 @@ const ALLOWED = new Map<string, string>([
 test('dns records agree with tshark, transaction by transaction', { skip: CORPUS_SKIP }, async () => {
   let responses = 0;
   let agree = 0;
-  let allowed = 0;
-  const disagreements: string[] = [];
+  const allow = new AllowList(ALLOWED);
   for (const name of dnsCaptures()) {
-    const sink = new MemorySink();
-    await new ReplayPipeline({ warn: () => {} }).run([corpusPcap(name)], [sink]);
-    const records = sink.records.filter((r): r is DnsRecord => r.kind === 'dns');
-    const answers = records.filter((r) => r.type === 'answer');
+    const answers = (await replayRecords(name, 'dns')).filter((r) => r.type === 'answer');
     const used = new Set<DnsRecord>();
     for (const frame of truthFrames(name)) {
       const dns = frame['dns'] as TruthDns | undefined;
@@ -73,26 +58,23 @@ test('dns records agree with tshark, transaction by transaction', { skip: CORPUS
           for (const ip of r.resolvedIps) if (!addresses.has(ip)) problems.push(`resolved ${ip} not in tshark's`);
         }
         if (problems.length === 0) agree++;
-        else if (ALLOWED.has(key)) allowed++;
-        else disagreements.push(`${key}: ${problems.join(', ')}`);
+        else allow.note(key, problems.join(', '));
       }
     }
     // Nothing invented: every answer record is one tshark saw.
     for (const r of answers) {
-      if (!used.has(r) && !ALLOWED.has(`${name} ${r.id} ${r.questionName}`)) disagreements.push(`${name} ${r.id} ${r.questionName}: record without a tshark response`);
+      const key = `${name} ${r.id} ${r.questionName}`;
+      if (!used.has(r) && !ALLOWED.has(key)) allow.note(key, 'record without a tshark response');
     }
   }
-  process.stdout.write(`# dns records: ${responses} responses in the truth, ${agree} agree, ${allowed} known disagreements (listed in the test), ${disagreements.length} other\n`);
-  assert.deepEqual(disagreements, []);
+  process.stdout.write(`# dns records: ${responses} responses in the truth, ${agree} agree, ${allow.known.length} known disagreements (listed in the test), ${allow.failures.length} other\n`);
+  assert.deepEqual(allow.failures, []);
   assert.ok(responses > 100, `only ${responses} DNS responses found in the corpus truth`);
 });
 
 test('a DNS query with no response becomes a query record with no duration', { skip: CORPUS_SKIP }, async () => {
   for (const name of dnsCaptures()) {
-    const sink = new MemorySink();
-    await new ReplayPipeline({ warn: () => {} }).run([corpusPcap(name)], [sink]);
-    for (const r of sink.records) {
-      if (r.kind !== 'dns') continue;
+    for (const r of await replayRecords(name, 'dns')) {
       if (r.type === 'query') {
         assert.equal(r.incomplete, 'query_only');
         assert.equal(r.durationNs, -1);

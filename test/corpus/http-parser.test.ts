@@ -13,18 +13,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { HttpConnectionParser, type HttpTransaction } from '../../src/dpi/http/index.js';
-import { CORPUS_SKIP, corpusNames, corpusPcap, truthFrames, type TruthFrame } from '../support/corpus.js';
+import { streamAllowList, type StreamEntry } from '../support/app-records.js';
+import { CORPUS_SKIP, corpusNames, corpusPcap, truthFrames, type TruthFrame, type TruthHttp } from '../support/corpus.js';
 import { tcpStreams, type TcpStream } from '../support/tcp-streams.js';
-
-interface TruthHttp {
-  method?: string[];
-  host?: string[];
-  uri?: string[];
-  version?: string[];
-  response_code?: number[];
-  response_version?: string[];
-  user_agent?: string[];
-}
 
 interface Req { method: string; host: string | undefined; uri: string; version: string; ua: string | undefined; uaKnown: boolean; hostKnown: boolean }
 interface Resp { code: number; version: string | undefined; truncated?: boolean }
@@ -33,7 +24,7 @@ interface Resp { code: number; version: string | undefined; truncated?: boolean 
  * Disagreements accepted, by capture and tshark tcp.stream (`*` = every stream of the capture),
  * and the start of the disagreement's description.
  */
-const ALLOWED: { file: string | '*'; stream: number | '*'; what: string; reason: string }[] = [
+const ALLOWED: StreamEntry[] = [
   // The capture ends in the middle of a response body (e.g. linktype-raw.pcap frame 49: head
   // of the answer to /images/space23.jpg, then nothing). tshark, reassembling bodies, never
   // completes that PDU and shows no fields; weft reports the transaction with its status and
@@ -66,12 +57,7 @@ const ALLOWED: { file: string | '*'; stream: number | '*'; what: string; reason:
   { file: 'flow-web-espn.pcapng', stream: 3, what: 'response[6] extra', reason: 'lost segment: tshark drops the response, weft keeps it' },
 ];
 
-function isAllowed(file: string, stream: number, what: string): string | undefined {
-  for (const a of ALLOWED) {
-    if ((a.file === '*' || a.file === file) && (a.stream === '*' || a.stream === stream) && what.startsWith(a.what)) return a.reason;
-  }
-  return undefined;
-}
+const allow = streamAllowList(ALLOWED);
 
 /** tshark's requests and responses of one tcp.stream, in frame order. */
 function truthSequences(frames: TruthFrame[], clientPort: number): { reqs: Req[]; resps: Resp[] } {
@@ -191,7 +177,7 @@ test('HTTP/1.x transactions agree with tshark per connection', { skip: CORPUS_SK
       const check = (what: string, ok: boolean, detail: string): void => {
         if (ok) { agree++; return; }
         disagree++;
-        const reason = isAllowed(name, stream ?? -1, what);
+        const reason = allow.reason({ file: name, stream: stream ?? -1, what });
         if (reason !== undefined) { allowed++; return; }
         failures.push(`${where}: ${what}: ${detail}${parser.error === undefined ? '' : ` [parser: ${parser.error}]`}`);
       };
@@ -226,7 +212,7 @@ test('HTTP/1.x transactions agree with tshark per connection', { skip: CORPUS_SK
       seen.add(f.tcp_stream);
       disagree++;
       const what = 'connection missing';
-      if (isAllowed(name, f.tcp_stream, what) !== undefined) allowed++;
+      if (allow.reason({ file: name, stream: f.tcp_stream, what }) !== undefined) allowed++;
       else failures.push(`${name} tcp.stream ${f.tcp_stream}: ${what} (first http frame ${f.frame})`);
     }
   }

@@ -18,19 +18,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HttpRecord } from '../../src/model/index.js';
-import { ReplayPipeline } from '../../src/pipeline/index.js';
-import { CORPUS_SKIP, corpusNames, corpusPcap, truthFrames, type TruthFrame } from '../support/corpus.js';
-import { MemorySink } from '../support/memory-sink.js';
-
-interface TruthHttp {
-  method?: string[];
-  host?: string[];
-  uri?: string[];
-  version?: string[];
-  response_code?: number[];
-  response_version?: string[];
-  user_agent?: string[];
-}
+import { byEndpoints, frameKey, framesByStream, replayRecords, streamAllowList, type StreamEntry } from '../support/app-records.js';
+import { CORPUS_SKIP, corpusNames, truthFrames, type TruthFrame, type TruthHttp } from '../support/corpus.js';
 
 /** One transaction as tshark shows it; undefined fields are not known (not compared). */
 interface TruthTx {
@@ -51,7 +40,7 @@ interface TruthTx {
  * Disagreements accepted: capture, tshark tcp.stream (`*` = any) and the start of the
  * disagreement's description (`tx[i] <what>`, `record without a tshark transaction`, …).
  */
-const ALLOWED: { file: string; stream: number | '*'; what: string; reason: string }[] = [
+const ALLOWED: StreamEntry[] = [
   // The capture ends in the middle of a response body (e.g. linktype-raw.pcap frame 49: head of
   // the answer to /images/space23.jpg, then nothing). tshark, reassembling bodies, never completes
   // that PDU and shows no fields; weft reports the transaction with its status and
@@ -101,23 +90,6 @@ const ALLOWED: { file: string; stream: number | '*'; what: string; reason: strin
   { file: 'flow-web-espn.pcapng', stream: 3, what: 'tx[6] status', reason: 'lost segment: tshark drops the response, weft keeps it' },
 ];
 
-const allowedSeen = new Set<(typeof ALLOWED)[number]>();
-
-function allowed(file: string, stream: number, what: string): string | undefined {
-  for (const a of ALLOWED) {
-    if ((a.file === '*' || a.file === file) && (a.stream === '*' || a.stream === stream) && what.startsWith(a.what)) {
-      allowedSeen.add(a);
-      return a.reason;
-    }
-  }
-  return undefined;
-}
-
-/** Addresses as one spelling: IPv6 through the WHATWG URL serializer (RFC 5952 form). */
-function ip(a: string): string {
-  return a.includes(':') ? new URL(`http://[${a}]/`).hostname.slice(1, -1) : a;
-}
-
 /** A Host value split as RFC 9110 §7.2 reads it: host, then an optional ":port". */
 function splitHost(host: string): { domain: string; port?: number } {
   const m = /^\[([^\]]*)\](?::(\d*))?$/.exec(host) ?? /^([^:]*)(?::(\d*))?$/.exec(host);
@@ -143,22 +115,12 @@ interface TruthConn {
 
 /** tshark's HTTP transactions per tcp.stream, keyed by client → server 4-tuple. */
 function truthConnections(frames: TruthFrame[]): TruthConn[] {
-  const byStream = new Map<number, TruthFrame[]>();
-  for (const f of frames) {
-    if (f['http'] === undefined || f.tcp_stream === undefined) continue;
-    const list = byStream.get(f.tcp_stream) ?? [];
-    list.push(f);
-    byStream.set(f.tcp_stream, list);
-  }
   const out: TruthConn[] = [];
-  for (const [stream, list] of byStream) {
-    list.sort((a, b) => a.frame - b.frame);
+  for (const [stream, list] of framesByStream(frames, (f) => (f['http'] === undefined ? undefined : f.tcp_stream))) {
     // The client: the sender of requests; with only responses, their receiver.
     const req = list.find((f) => (f['http'] as TruthHttp).method !== undefined);
     const first = list[0]!;
-    const key = req !== undefined
-      ? `${ip(req.ip_src!)}:${req.src_port} → ${ip(req.ip_dst!)}:${req.dst_port}`
-      : `${ip(first.ip_dst!)}:${first.dst_port} → ${ip(first.ip_src!)}:${first.src_port}`;
+    const key = req !== undefined ? frameKey(req, 'client') : frameKey(first, 'server');
     const clientPort = req?.src_port ?? first.dst_port;
     const txs: TruthTx[] = [];
     let interim: number[] = [];
@@ -204,10 +166,6 @@ function truthConnections(frames: TruthFrame[]): TruthConn[] {
   return out.sort((a, b) => a.stream - b.stream);
 }
 
-function recordKey(r: HttpRecord): string {
-  return `${ip(r.sourceIp)}:${r.sourcePort} → ${ip(r.destinationIp)}:${r.destinationPort}`;
-}
-
 /**
  * Every capture but malformed-*: those with HTTP truth are compared, and none may have a record
  * tshark has no transaction for.
@@ -247,38 +205,25 @@ test('http records agree with tshark, connection by connection', { skip: CORPUS_
   assert.ok(withTruth.length >= 20, `only ${withTruth.length} captures with HTTP truth`);
   let transactions = 0;
   let agree = 0;
-  const known: string[] = [];
-  const failures: string[] = [];
+  const allow = streamAllowList(ALLOWED);
   for (const name of names) {
-    const sink = new MemorySink();
-    await new ReplayPipeline({ warn: () => {} }).run([corpusPcap(name)], [sink]);
-    const records = new Map<string, HttpRecord[]>();
-    for (const r of sink.records) {
-      if (r.kind !== 'http') continue;
-      const list = records.get(recordKey(r)) ?? [];
-      list.push(r);
-      records.set(recordKey(r), list);
-    }
     // Connections that reuse a 4-tuple follow each other: their transactions and records both
     // come in order, so each connection takes the next records of its 4-tuple.
-    const used = new Map<string, number>();
+    const records = byEndpoints(await replayRecords(name, 'http'));
     const conns = truthConnections(truthFrames(name));
     for (const [c, conn] of conns.entries()) {
       const last = !conns.slice(c + 1).some((o) => o.key === conn.key);
-      const mine = records.get(conn.key) ?? [];
-      const from = used.get(conn.key) ?? 0;
+      const mine = records.pending(conn.key);
       const note = (what: string, detail: string, record?: HttpRecord): void => {
         const key = `${name} tcp.stream ${conn.stream} (${conn.key})`;
         const label = record?.incomplete === 'response_truncated' && what.endsWith(' status') ? `truncated response (${what})` : what;
-        const reason = allowed(name, conn.stream, label);
-        if (reason !== undefined) known.push(`${key}: ${label}: ${reason}`);
-        else failures.push(`${key}: ${label}: ${detail}`);
+        allow.note(`${key}: ${label}`, detail, { file: name, stream: conn.stream, what: label });
       };
       let i = 0;
       for (; i < conn.txs.length; i++) {
         const t = conn.txs[i]!;
         transactions++;
-        const r = mine[from + i];
+        const r = mine[i];
         if (r === undefined) {
           note(`tx[${i}] missing`, `no record for tshark's ${JSON.stringify(t)}`);
           continue;
@@ -290,28 +235,24 @@ test('http records agree with tshark, connection by connection', { skip: CORPUS_
         note(`tx[${i}] ${first}`, `${problems.join('; ')} (tshark frames ${t.frames.join(', ')})`, r);
       }
       // Records past tshark's transactions on this connection.
-      const more = last ? mine.slice(from + i) : [];
+      const more = last ? mine.slice(i) : [];
       for (const [j, r] of more.entries()) {
         note(r.incomplete === 'response_truncated' ? `truncated response (tx[${i + j}] extra)` : `tx[${i + j}] extra`,
           `${r.method} ${r.urlOriginal} → ${r.statusCode}`, r);
       }
-      used.set(conn.key, from + i + more.length);
+      records.take(conn.key, i + more.length);
     }
     // Records on 4-tuples tshark found no HTTP on at all.
-    for (const [key, list] of records) {
-      for (const r of list.slice(used.get(key) ?? 0)) {
+    for (const [key, list] of records.untaken()) {
+      for (const r of list) {
         const what = 'record without a tshark transaction';
-        const reason = allowed(name, -1, what);
-        const line = `${name} (${key}): ${what}: ${r.method} ${r.urlOriginal} ${r.version} → ${r.statusCode}`;
-        if (reason !== undefined) known.push(`${line}: ${reason}`);
-        else failures.push(line);
+        allow.note(`${name} (${key}): ${what}: ${r.method} ${r.urlOriginal} ${r.version} → ${r.statusCode}`, undefined, { file: name, stream: -1, what });
       }
     }
   }
-  process.stdout.write(`# http records: ${transactions} transactions in the truth, ${agree} agree, `
-    + `${known.length} known disagreements (listed), ${failures.length} other\n`);
-  for (const k of known) process.stdout.write(`#   known: ${k}\n`);
-  assert.deepEqual(failures, []);
-  assert.deepEqual(ALLOWED.filter((a) => !allowedSeen.has(a)), [], 'allow-list entries that no longer occur');
+  process.stdout.write(`# http records: ${transactions} transactions in the truth, ${agree} agree, ${allow.summary()}\n`);
+  for (const k of allow.known) process.stdout.write(`#   known: ${k}\n`);
+  assert.deepEqual(allow.failures, []);
+  assert.deepEqual(allow.stale(), [], 'allow-list entries that no longer occur');
   assert.ok(transactions > 300, `only ${transactions} HTTP transactions in the truth`);
 });

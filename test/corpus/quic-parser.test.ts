@@ -20,7 +20,8 @@ import { readCaptureFile } from '../../src/capture/index.js';
 import { decodePacket } from '../../src/decode/index.js';
 import { DecodeStatus, type PacketView } from '../../src/model/index.js';
 import { parseQuicLongHeaders, QUIC_V2, QuicInitialAssembler, QuicParseError, toHex, type QuicPacketInfo } from '../../src/dpi/quic/index.js';
-import { CORPUS_SKIP, corpusNames, corpusPcap, truthFrames, type TruthFrame } from '../support/corpus.js';
+import { AllowList } from '../support/app-records.js';
+import { CORPUS_SKIP, corpusNames, corpusPcap, truthFrames, type TruthFrame, type TruthQuic, type TruthTls } from '../support/corpus.js';
 
 const QUIC_PORT = 443;
 const FIELDS = ['version', 'packet_type', 'dcid', 'scid'] as const;
@@ -142,33 +143,27 @@ function tsharkLists(packets: readonly QuicPacketInfo[], payload: Uint8Array, ci
 }
 
 function truthLists(f: TruthFrame | undefined): Lists {
-  const q = (f?.['quic'] ?? {}) as Partial<Lists>;
+  const q = (f?.['quic'] ?? {}) as TruthQuic;
   return { version: q.version ?? [], packet_type: q.packet_type ?? [], dcid: q.dcid ?? [], scid: q.scid ?? [] };
 }
 
 /** True when tshark decrypted a ClientHello from this QUIC frame. */
 function truthClientHello(f: TruthFrame | undefined): boolean {
-  const tls = f?.['tls'] as { handshake_type?: number[] } | undefined;
+  const tls = f?.['tls'] as TruthTls | undefined;
   return f?.protocols?.includes(':quic') === true && (tls?.handshake_type ?? []).includes(1);
 }
 
 function truthSni(f: TruthFrame | undefined): string | undefined {
-  return ((f?.['quic'] as { sni?: string[] } | undefined)?.sni ?? [])[0];
+  return ((f?.['quic'] as TruthQuic | undefined)?.sni ?? [])[0];
 }
 
 interface Tally {
   packets: number;
   agree: number;
-  disagree: string[];
-  allowed: string[];
+  /** Disagreements: allowed (`known`) and not (`failures`). */
+  allow: AllowList;
   clientHellos: number;
   sniAgree: number;
-}
-
-function note(t: Tally, key: string, what: string): void {
-  const reason = ALLOWED.get(key);
-  if (reason !== undefined) t.allowed.push(key);
-  else t.disagree.push(`${key}: ${what}`);
 }
 
 async function checkFile(name: string, t: Tally): Promise<void> {
@@ -206,7 +201,7 @@ async function checkFile(name: string, t: Tally): Promise<void> {
     for (const field of FIELDS) {
       if (ours[field].length === 0 && theirs[field].length === 0) continue;
       if (JSON.stringify(ours[field]) === JSON.stringify(theirs[field])) t.agree++;
-      else note(t, `${name}#${d.frame} ${field}`, `weft ${JSON.stringify(ours[field])}, tshark ${JSON.stringify(theirs[field])}`);
+      else t.allow.note(`${name}#${d.frame} ${field}`, `weft ${JSON.stringify(ours[field])}, tshark ${JSON.stringify(theirs[field])}`);
     }
 
     // ClientHello per connection, from the client's datagrams.
@@ -221,27 +216,27 @@ async function checkFile(name: string, t: Tally): Promise<void> {
     const expected = truthClientHello(f);
     if (completed) t.clientHellos++;
     if (completed !== expected) {
-      note(t, `${name}#${d.frame} clienthello`, `weft ${completed ? 'completes' : 'does not complete'} a ClientHello here, tshark ${expected ? 'does' : 'does not'}`);
+      t.allow.note(`${name}#${d.frame} clienthello`, `weft ${completed ? 'completes' : 'does not complete'} a ClientHello here, tshark ${expected ? 'does' : 'does not'}`);
     }
     const sni = completed ? sniOf(assemblers.get(d.conn)!.clientHello!) : undefined;
     const tsni = truthSni(f);
     if (sni === tsni) {
       if (sni !== undefined) t.sniAgree++;
     } else {
-      note(t, `${name}#${d.frame} sni`, `weft ${JSON.stringify(sni)}, tshark ${JSON.stringify(tsni)}`);
+      t.allow.note(`${name}#${d.frame} sni`, `weft ${JSON.stringify(sni)}, tshark ${JSON.stringify(tsni)}`);
     }
   }
 }
 
 test('QUIC headers and ClientHello SNI agree with tshark on the corpus', { skip: CORPUS_SKIP }, async () => {
-  const t: Tally = { packets: 0, agree: 0, disagree: [], allowed: [], clientHellos: 0, sniAgree: 0 };
+  const t: Tally = { packets: 0, agree: 0, allow: new AllowList(ALLOWED), clientHellos: 0, sniAgree: 0 };
   for (const name of corpusNames()) await checkFile(name, t);
-  console.log(`quic: ${t.packets} packets, ${t.agree} fields agree, ${t.disagree.length} disagree; `
+  console.log(`quic: ${t.packets} packets, ${t.agree} fields agree, ${t.allow.failures.length} disagree; `
     + `${t.clientHellos} ClientHellos, ${t.sniAgree} SNI agree`);
-  for (const a of t.allowed) console.log(`  allowed: ${a}: ${ALLOWED.get(a)}`);
-  assert.deepEqual(t.disagree, []);
+  for (const a of t.allow.known) console.log(`  allowed: ${a}`);
+  assert.deepEqual(t.allow.failures, []);
   // Every allow-list entry is still needed (a fixed disagreement must leave the list).
-  assert.deepEqual([...ALLOWED.keys()].filter((k) => !t.allowed.includes(k)), [], 'allow-list entries that no longer occur');
+  assert.deepEqual(t.allow.stale(), [], 'allow-list entries that no longer occur');
 });
 
 test('quic-retry: after a Retry the ClientHello is read with keys from the client\'s new DCID', { skip: CORPUS_SKIP }, async () => {

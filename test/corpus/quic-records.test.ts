@@ -18,24 +18,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { QuicRecord } from '../../src/model/index.js';
-import { ReplayPipeline } from '../../src/pipeline/index.js';
-import { CORPUS_SKIP, corpusNames, corpusPcap, truthFrames, type TruthFrame } from '../support/corpus.js';
-import { MemorySink } from '../support/memory-sink.js';
-
-interface TruthQuic {
-  version?: number[];
-  packet_type?: number[];
-  dcid?: string[];
-  scid?: string[];
-  sni?: string[];
-}
-
-interface TruthTls {
-  handshake_type?: number[];
-  alpn?: string[];
-  ja4?: string[];
-}
+import { AllowList, byEndpoints, frameKey, framesByStream, replayRecords } from '../support/app-records.js';
+import { CORPUS_SKIP, corpusNames, truthFrames, type TruthFrame, type TruthQuic, type TruthTls } from '../support/corpus.js';
 
 /**
  * Known, explained disagreements: `${capture} ${client port} ${field}` (`record` for a missing or
@@ -57,13 +41,6 @@ const ALLOWED = new Map<string, string>([
   ['quic-vn.pcap 57406 server_name', 'tshark 4.0 does not decrypt the v1 Initial that follows Version Negotiation'],
   ['quic-vn.pcap 57406 alpn', 'tshark 4.0 does not decrypt the v1 Initial that follows Version Negotiation'],
 ]);
-
-
-
-/** Addresses as one spelling: IPv6 through the WHATWG URL serializer (RFC 5952 form). */
-function ip(a: string): string {
-  return a.includes(':') ? new URL(`http://[${a}]/`).hostname.slice(1, -1) : a;
-}
 
 /** A QUIC version as weft's quic.version spells it: "1", "2", "draft-29", else hex. */
 function versionName(v: number): string {
@@ -90,16 +67,8 @@ interface TruthFlow {
 
 /** The flows (udp.stream) in which the client sent QUIC long headers, keyed client → server. */
 function truthFlows(frames: TruthFrame[]): TruthFlow[] {
-  const byStream = new Map<number, TruthFrame[]>();
-  for (const f of frames) {
-    if (f.udp_stream === undefined || f.l4 !== 'udp') continue;
-    const list = byStream.get(f.udp_stream) ?? [];
-    list.push(f);
-    byStream.set(f.udp_stream, list);
-  }
   const out: TruthFlow[] = [];
-  for (const [stream, list] of byStream) {
-    list.sort((a, b) => a.frame - b.frame);
+  for (const [stream, list] of framesByStream(frames, (f) => (f.l4 === 'udp' ? f.udp_stream : undefined))) {
     const versions = (f: TruthFrame): number[] => (f['quic'] as TruthQuic | undefined)?.version ?? [];
     const first = list.find((f) => versions(f).length > 0);
     if (first === undefined) continue;
@@ -111,7 +80,7 @@ function truthFlows(frames: TruthFrame[]): TruthFlow[] {
     const fromServer = list.filter((f) => !(f.src_port === first.src_port && f.ip_src === first.ip_src));
     const quicOf = (f: TruthFrame): TruthQuic => (f['quic'] ?? {}) as TruthQuic;
     out.push({
-      key: `${ip(first.ip_src!)}:${first.src_port} → ${ip(first.ip_dst!)}:${first.dst_port}`,
+      key: frameKey(first, 'client'),
       clientPort: first.src_port!,
       stream,
       ...(lastVersions.length > 0 && { version: hello !== undefined ? lastVersions[0]! : lastVersions[lastVersions.length - 1]! }),
@@ -127,10 +96,6 @@ function truthFlows(frames: TruthFrame[]): TruthFlow[] {
   return out.sort((a, b) => a.stream - b.stream);
 }
 
-function recordKey(r: QuicRecord): string {
-  return `${ip(r.sourceIp)}:${r.sourcePort} → ${ip(r.destinationIp)}:${r.destinationPort}`;
-}
-
 function hasQuic(name: string): boolean {
   return truthFrames(name).some((f) => f['quic'] !== undefined);
 }
@@ -142,36 +107,18 @@ test('quic records agree with tshark, flow by flow', { skip: CORPUS_SKIP }, asyn
   let agree = 0;
   let hellos = 0;
   let ja4Checked = 0;
-  const known: string[] = [];
-  const allowedSeen = new Set<string>();
-  const failures: string[] = [];
-  const note = (key: string, detail: string): void => {
-    const reason = ALLOWED.get(key);
-    if (reason !== undefined) { allowedSeen.add(key); known.push(`${key}: ${reason}`); }
-    else failures.push(`${key}: ${detail}`);
-  };
+  const allow = new AllowList(ALLOWED);
   for (const name of names) {
-    const sink = new MemorySink();
-    await new ReplayPipeline({ warn: () => {} }).run([corpusPcap(name)], [sink]);
-    const records = new Map<string, QuicRecord[]>();
-    for (const r of sink.records) {
-      if (r.kind !== 'quic') continue;
-      const list = records.get(recordKey(r)) ?? [];
-      list.push(r);
-      records.set(recordKey(r), list);
-    }
-    const used = new Map<string, number>();
+    const records = byEndpoints(await replayRecords(name, 'quic'));
     for (const t of truthFlows(truthFrames(name))) {
       flows++;
       if (t.helloFrame !== 0) hellos++;
-      const at = used.get(t.key) ?? 0;
-      const r = records.get(t.key)?.[at];
+      const r = records.next(t.key);
       const where = `udp.stream ${t.stream} (${t.key})`;
       if (r === undefined) {
-        note(`${name} ${t.clientPort} record`, `no record for ${where}; tshark: ${JSON.stringify(t)}`);
+        allow.note(`${name} ${t.clientPort} record`, `no record for ${where}; tshark: ${JSON.stringify(t)}`);
         continue;
       }
-      used.set(t.key, at + 1);
       const problems: [string, string][] = [];
       const diff = (field: string, ours: unknown, theirs: unknown): void => {
         if (JSON.stringify(ours) !== JSON.stringify(theirs)) problems.push([field, `weft ${JSON.stringify(ours)}, tshark ${JSON.stringify(theirs)}`]);
@@ -187,19 +134,19 @@ test('quic records agree with tshark, flow by flow', { skip: CORPUS_SKIP }, asyn
       diff('retry', r.retry, t.retry);
       diff('version_negotiation', r.versionNegotiation, t.versionNegotiation);
       if (problems.length === 0) { agree++; continue; }
-      for (const [field, detail] of problems) note(`${name} ${t.clientPort} ${field}`, `${where}: ${detail}`);
+      for (const [field, detail] of problems) allow.note(`${name} ${t.clientPort} ${field}`, `${where}: ${detail}`);
     }
     // Nothing invented: every record is a flow where tshark saw the client's QUIC long headers.
-    for (const [key, list] of records) {
-      for (const r of list.slice(used.get(key) ?? 0)) {
-        note(`${name} ${r.sourcePort} record`, `record without tshark QUIC (${key}): version ${r.version} ${r.serverName ?? ''}`);
+    for (const [key, list] of records.untaken()) {
+      for (const r of list) {
+        allow.note(`${name} ${r.sourcePort} record`, `record without tshark QUIC (${key}): version ${r.version} ${r.serverName ?? ''}`);
       }
     }
   }
   process.stdout.write(`# quic records: ${flows} flows in the truth (${hellos} with a decrypted ClientHello, ${ja4Checked} JA4 checked), `
-    + `${agree} agree, ${known.length} known disagreements (listed), ${failures.length} other\n`);
-  for (const k of known) process.stdout.write(`#   known: ${k}\n`);
-  assert.deepEqual(failures, []);
-  assert.deepEqual([...ALLOWED.keys()].filter((k) => !allowedSeen.has(k)), [], 'allow-list entries that no longer occur');
+    + `${agree} agree, ${allow.summary()}\n`);
+  for (const k of allow.known) process.stdout.write(`#   known: ${k}\n`);
+  assert.deepEqual(allow.failures, []);
+  assert.deepEqual(allow.stale(), [], 'allow-list entries that no longer occur');
   assert.ok(hellos >= 15, `only ${hellos} decrypted ClientHellos in the QUIC truth`);
 });

@@ -17,27 +17,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CORPUS_SKIP, corpusNames, corpusPcap, truthFrames, type TruthFrame } from '../support/corpus.js';
+import { CORPUS_SKIP, corpusNames, corpusPcap, truthFrames, type TruthFrame, type TruthTls } from '../support/corpus.js';
 import { tcpStreams, type TcpStreamSide } from '../support/tcp-streams.js';
 import {
   HandshakeType, TlsHandshakeReader, TlsParseError, describeCertificate, ja3, ja3s, ja4,
   parseCertificateMessage, parseClientHello, parseServerHello, type ClientHello,
 } from '../../src/dpi/tls/index.js';
-
-interface TruthTls {
-  record_version?: number[];
-  handshake_type?: number[];
-  version?: number[];
-  supported_versions?: number[];
-  sni?: string[];
-  alpn?: string[];
-  ja3?: string[];
-  ja3_full?: string[];
-  ja3s?: string[];
-  ja3s_full?: string[];
-  ja4?: string[];
-  ja4_skipped?: string;
-}
 
 type Fields = Record<string, unknown>;
 

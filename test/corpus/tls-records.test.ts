@@ -21,22 +21,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TlsRecord } from '../../src/model/index.js';
-import { ReplayPipeline } from '../../src/pipeline/index.js';
-import { CORPUS_SKIP, corpusNames, corpusPcap, truthFrames, type TruthFrame } from '../support/corpus.js';
-import { MemorySink } from '../support/memory-sink.js';
-
-interface TruthTls {
-  record_version?: number[];
-  handshake_type?: number[];
-  version?: number[];
-  supported_versions?: number[];
-  sni?: string[];
-  alpn?: string[];
-  ja3?: string[];
-  ja3s?: string[];
-  ja4?: string[];
-  ja4_skipped?: string;
-}
+import { AllowList, byEndpoints, frameKey, framesByStream, replayRecords } from '../support/app-records.js';
+import { CORPUS_SKIP, corpusNames, truthFrames, type TruthFrame, type TruthTls } from '../support/corpus.js';
 
 /** Known, explained disagreements: `${capture} ${client port} ${field}` (`record` for a missing or extra record). */
 const ALLOWED = new Map<string, string>([
@@ -51,11 +37,6 @@ const ALLOWED = new Map<string, string>([
   // for a draft, so weft leaves tls.version out, while tshark shows the draft number.
   ['tls-13.pcap 34152 version', 'TLS 1.3 draft 28 negotiated: no ECS version name, weft leaves tls.version out'],
 ]);
-
-/** Addresses as one spelling: IPv6 through the WHATWG URL serializer (RFC 5952 form). */
-function ip(a: string): string {
-  return a.includes(':') ? new URL(`http://[${a}]/`).hostname.slice(1, -1) : a;
-}
 
 /** A wire version as ECS tls.version spells it (drafts as tshark names them, e.g. "draft-28"). */
 function versionName(v: number): string {
@@ -80,16 +61,8 @@ interface TruthConn {
 
 /** tshark's hellos per tcp.stream, keyed by client → server 4-tuple. */
 function truthConnections(frames: TruthFrame[]): TruthConn[] {
-  const byStream = new Map<number, TruthFrame[]>();
-  for (const f of frames) {
-    if (f.l4 !== 'tcp' || f['tls'] === undefined || f.tcp_stream === undefined) continue;
-    const list = byStream.get(f.tcp_stream) ?? [];
-    list.push(f);
-    byStream.set(f.tcp_stream, list);
-  }
   const out: TruthConn[] = [];
-  for (const [stream, list] of byStream) {
-    list.sort((a, b) => a.frame - b.frame);
+  for (const [stream, list] of framesByStream(frames, (f) => (f.l4 === 'tcp' && f['tls'] !== undefined ? f.tcp_stream : undefined))) {
     const types = (f: TruthFrame): number[] => (f['tls'] as TruthTls).handshake_type ?? [];
     const chFrames = list.filter((f) => types(f).includes(1));
     const first = chFrames[0];
@@ -100,11 +73,8 @@ function truthConnections(frames: TruthFrame[]): TruthConn[] {
     if (first === undefined && shFrames.length === 0) continue;
     const clientSide = first ?? shFrames[0]!;
     const fromClient = first !== undefined;
-    const key = fromClient
-      ? `${ip(clientSide.ip_src!)}:${clientSide.src_port} → ${ip(clientSide.ip_dst!)}:${clientSide.dst_port}`
-      : `${ip(clientSide.ip_dst!)}:${clientSide.dst_port} → ${ip(clientSide.ip_src!)}:${clientSide.src_port}`;
     out.push({
-      key,
+      key: frameKey(clientSide, fromClient ? 'client' : 'server'),
       clientPort: fromClient ? clientSide.src_port! : clientSide.dst_port!,
       stream,
       ...(chFrames.length > 0 && { ch: chFrames[chFrames.length - 1]!['tls'] as TruthTls }),
@@ -149,10 +119,6 @@ function compare(c: TruthConn, r: TlsRecord): [string, string][] {
   return out;
 }
 
-function recordKey(r: TlsRecord): string {
-  return `${ip(r.sourceIp)}:${r.sourcePort} → ${ip(r.destinationIp)}:${r.destinationPort}`;
-}
-
 function hasTcpTls(name: string): boolean {
   return truthFrames(name).some((f) => f.l4 === 'tcp' && f['tls'] !== undefined);
 }
@@ -162,48 +128,29 @@ test('tls records agree with tshark, connection by connection', { skip: CORPUS_S
   assert.ok(names.filter(hasTcpTls).length >= 11, 'too few captures with TLS truth');
   let connections = 0;
   let agree = 0;
-  const known: string[] = [];
-  const allowedSeen = new Set<string>();
-  const failures: string[] = [];
-  const note = (key: string, detail: string): void => {
-    const reason = ALLOWED.get(key);
-    if (reason !== undefined) { allowedSeen.add(key); known.push(`${key}: ${reason}`); }
-    else failures.push(`${key}: ${detail}`);
-  };
+  const allow = new AllowList(ALLOWED);
   for (const name of names) {
-    const sink = new MemorySink();
-    await new ReplayPipeline({ warn: () => {} }).run([corpusPcap(name)], [sink]);
-    const records = new Map<string, TlsRecord[]>();
-    for (const r of sink.records) {
-      if (r.kind !== 'tls') continue;
-      const list = records.get(recordKey(r)) ?? [];
-      list.push(r);
-      records.set(recordKey(r), list);
-    }
-    const used = new Map<string, number>();
+    const records = byEndpoints(await replayRecords(name, 'tls'));
     for (const c of truthConnections(truthFrames(name))) {
       connections++;
-      const at = used.get(c.key) ?? 0;
-      const r = records.get(c.key)?.[at];
+      const r = records.next(c.key);
       if (r === undefined) {
-        note(`${name} ${c.clientPort} record`, `no record for tcp.stream ${c.stream} (${c.key})`);
+        allow.note(`${name} ${c.clientPort} record`, `no record for tcp.stream ${c.stream} (${c.key})`);
         continue;
       }
-      used.set(c.key, at + 1);
       const problems = compare(c, r);
       if (problems.length === 0) { agree++; continue; }
-      for (const [field, detail] of problems) note(`${name} ${c.clientPort} ${field}`, `tcp.stream ${c.stream} (${c.key}): ${detail}`);
+      for (const [field, detail] of problems) allow.note(`${name} ${c.clientPort} ${field}`, `tcp.stream ${c.stream} (${c.key}): ${detail}`);
     }
     // Nothing invented: every record is a handshake tshark saw.
-    for (const [key, list] of records) {
-      for (const r of list.slice(used.get(key) ?? 0)) {
-        note(`${name} ${r.sourcePort} record`, `record without a tshark handshake (${key}): ${r.serverName ?? ''} ${r.version ?? ''}`);
+    for (const [key, list] of records.untaken()) {
+      for (const r of list) {
+        allow.note(`${name} ${r.sourcePort} record`, `record without a tshark handshake (${key}): ${r.serverName ?? ''} ${r.version ?? ''}`);
       }
     }
   }
-  process.stdout.write(`# tls records: ${connections} connections in the truth, ${agree} agree, `
-    + `${known.length} known disagreements (listed), ${failures.length} other\n`);
-  for (const k of known) process.stdout.write(`#   known: ${k}\n`);
-  assert.deepEqual(failures, []);
-  assert.deepEqual([...ALLOWED.keys()].filter((k) => !allowedSeen.has(k)), [], 'allow-list entries that no longer occur');
+  process.stdout.write(`# tls records: ${connections} connections in the truth, ${agree} agree, ${allow.summary()}\n`);
+  for (const k of allow.known) process.stdout.write(`#   known: ${k}\n`);
+  assert.deepEqual(allow.failures, []);
+  assert.deepEqual(allow.stale(), [], 'allow-list entries that no longer occur');
 });

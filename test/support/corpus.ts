@@ -58,6 +58,68 @@ export interface TruthFrame {
   [key: string]: unknown;
 }
 
+/**
+ * The application objects of a truth frame (`frame['dns']`, `frame['http']`, …; corpus README,
+ * "NAME.jsonl"): lists, because one frame can carry several messages. A key is present only when
+ * tshark printed the value; only `dns.id` and `dns.response` are always there.
+ */
+export interface TruthDns {
+  id: number[];
+  response: number[];
+  qry_name?: string[];
+  qry_type?: number[];
+  rcode?: number[];
+  answers?: number[];
+  a?: string[];
+  aaaa?: string[];
+  cname?: string[];
+}
+
+export interface TruthHttp {
+  method?: string[];
+  host?: string[];
+  uri?: string[];
+  version?: string[];
+  response_code?: number[];
+  response_version?: string[];
+  user_agent?: string[];
+}
+
+export interface TruthTls {
+  record_version?: number[];
+  handshake_type?: number[];
+  version?: number[];
+  supported_versions?: number[];
+  sni?: string[];
+  alpn?: string[];
+  ja3?: string[];
+  ja3_full?: string[];
+  ja3s?: string[];
+  ja3s_full?: string[];
+  ja4?: string[];
+  /** Why make_truth.py computed no JA4 (a string, not a list). */
+  ja4_skipped?: string;
+}
+
+export interface TruthQuic {
+  version?: number[];
+  packet_type?: number[];
+  dcid?: string[];
+  scid?: string[];
+  sni?: string[];
+}
+
+export interface TruthDhcp {
+  msg_type?: number[];
+  xid?: number[];
+  client_mac?: string[];
+  ciaddr?: string[];
+  yiaddr?: string[];
+  requested_ip?: string[];
+  hostname?: string[];
+  server_id?: string[];
+}
+
 export function truthFrames(name: string): TruthFrame[] {
   const text = readFileSync(join(CORPUS_DIR, 'truth', `${name}.jsonl`), 'utf8');
   return text.split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as TruthFrame);
