@@ -24,6 +24,7 @@ import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT, DhcpParseError, parseDhcpMessage, t
 import { DnsParseError, DnsTcpFramer, parseDnsMessage } from './dns/index.js';
 import { DnsTransactions, emptyDnsContext, type DnsPacketContext } from './dns-transactions.js';
 import { HttpConnectionParser, looksLikeHttpRequest, type HttpTransaction, type HttpTunnel } from './http/index.js';
+import { isIcmpError, readQuoted, type QuotedTuple } from './icmp-error.js';
 import { QuicSession } from './quic-session.js';
 import { ReassemblyBudget, TcpDirection, type StreamConsumer } from './tcp-reassembly.js';
 import { TlsSession } from './tls-session.js';
@@ -32,6 +33,10 @@ const IPPROTO_TCP = 6;
 const IPPROTO_UDP = 17;
 const TCP_FIN = 0x01;
 const TCP_RST = 0x04;
+
+function isIcmpProto(proto: number): boolean {
+  return proto === 1 || proto === 58;
+}
 
 function isDnsPort(port: number): boolean {
   return port === 53 || port === 5353 || port === 5355;
@@ -115,6 +120,11 @@ export class Dissectors {
   private readonly ctx = emptyDnsContext();
   private readonly sideCtx = emptyDnsContext();
   private dnsMalformed = 0;
+  private readonly quoted: QuotedTuple = {
+    ipVersion: 4, proto: 0, s0: 0, s1: 0, s2: 0, s3: 0, d0: 0, d1: 0, d2: 0, d3: 0, sport: 0, dport: 0, hasPorts: false,
+  };
+  private icmpErrors = 0;
+  private icmpUnreadable = 0;
   private dhcpMessages = 0;
   private dhcpMalformed = 0;
   private tlsHandshakes = 0;
@@ -146,11 +156,50 @@ export class Dissectors {
    * (AppProtocol.NONE when none is known).
    */
   packet(view: PacketView, flow: number, generation: number, fromClient: boolean): AppProtocol {
-    if (flow < 0 || view.payloadLength === 0) return AppProtocol.NONE;
+    if (flow < 0) return AppProtocol.NONE;
     const proto = view.ipProto;
+    if (view.payloadLength === 0 && proto !== 1 && proto !== 58) return AppProtocol.NONE;
     if (proto === IPPROTO_UDP) return this.udp(view, flow, generation, fromClient);
     if (proto === IPPROTO_TCP) return this.tcp(view, flow, generation, fromClient);
+    if (isIcmpError(proto, view.icmpType)) this.icmpError(view);
     return AppProtocol.NONE;
+  }
+
+  /** An ICMP error: an `icmp` record naming the flow of the packet it quotes. */
+  private icmpError(view: PacketView): void {
+    const q = this.quoted;
+    if (!readQuoted(view.bytes, view.l4Offset, view.payloadOffset + view.payloadLength, q)) {
+      this.icmpUnreadable++;
+      return;
+    }
+    this.icmpErrors++;
+    const { communityId, formatIp } = this.options;
+    const v = view.ipVersion;
+    const qv = q.ipVersion;
+    this.options.emit({
+      kind: 'icmp',
+      observationPoint: view.interfaceIndex,
+      sec: view.tsSec,
+      nsec: view.tsNsec,
+      tsDigits: view.tsDigits,
+      durationNs: -1,
+      ipVersion: v,
+      ipProto: view.ipProto,
+      sourceIp: formatIp(v, view.src0, view.src1, view.src2, view.src3),
+      sourcePort: 0,
+      destinationIp: formatIp(v, view.dst0, view.dst1, view.dst2, view.dst3),
+      destinationPort: 0,
+      communityId: communityId(v, view.ipProto, view.src0, view.src1, view.src2, view.src3,
+        view.dst0, view.dst1, view.dst2, view.dst3, view.icmpType, view.icmpCode),
+      icmpType: view.icmpType,
+      icmpCode: view.icmpCode,
+      quotedIpProto: q.proto,
+      quotedSourceIp: formatIp(qv, q.s0, q.s1, q.s2, q.s3),
+      quotedDestinationIp: formatIp(qv, q.d0, q.d1, q.d2, q.d3),
+      quotedSourcePort: q.hasPorts && !isIcmpProto(q.proto) ? q.sport : undefined,
+      quotedDestinationPort: q.hasPorts && !isIcmpProto(q.proto) ? q.dport : undefined,
+      quotedCommunityId: communityId(qv, q.proto, q.s0, q.s1, q.s2, q.s3, q.d0, q.d1, q.d2, q.d3, q.sport, q.dport),
+    });
   }
 
   /** Packet time moved to (sec, nsec): DNS queries that waited too long become records. */
@@ -193,6 +242,8 @@ export class Dissectors {
       dpi_tls_handshakes: this.tlsHandshakes,
       dpi_tls_malformed: this.tlsMalformed,
       dpi_quic_connections: this.quicConnections,
+      dpi_icmp_errors: this.icmpErrors,
+      dpi_icmp_errors_unreadable: this.icmpUnreadable,
     };
   }
 

@@ -1,6 +1,6 @@
 /**
- * @module dpi — application dissectors over decoded packets: bounded TCP reassembly, DNS (and,
- * next, HTTP/1.x, TLS, QUIC Initial, DHCP), each producing owned application records. Imports
+ * @module dpi — application dissectors over decoded packets: bounded TCP reassembly, DNS, HTTP/1.x,
+ * TLS (JA3/JA4), QUIC Initials, DHCP and ICMP errors, each producing owned application records. Imports
  * only model/ and core/; the pipeline tells it each packet's flow slot and direction.
  */
 export { Dissectors, type CommunityIdFn, type DissectOptions, type FormatIpFn } from './dispatch.js';

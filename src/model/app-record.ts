@@ -164,4 +164,20 @@ export interface QuicRecord extends AppRecordBase {
   readonly error?: string;
 }
 
-export type AppRecord = DnsRecord | DhcpRecord | HttpRecord | TlsRecord | QuicRecord;
+/** An ICMP/ICMPv6 error message, linked to the flow of the packet it quotes. */
+export interface IcmpErrorRecord extends AppRecordBase {
+  readonly kind: 'icmp';
+  readonly icmpType: number;
+  readonly icmpCode: number;
+  /** The quoted packet's flow: its sender is the source of the packet that caused the error. */
+  readonly quotedIpProto: number;
+  readonly quotedSourceIp: string;
+  readonly quotedDestinationIp: string;
+  /** Ports (TCP/UDP/SCTP) when the quote reaches them; absent otherwise. */
+  readonly quotedSourcePort?: number;
+  readonly quotedDestinationPort?: number;
+  /** Community ID of the quoted flow: the same as that flow's record. */
+  readonly quotedCommunityId: string;
+}
+
+export type AppRecord = DnsRecord | DhcpRecord | HttpRecord | TlsRecord | QuicRecord | IcmpErrorRecord;

@@ -38,7 +38,8 @@ const DPI_COUNTERS = [
   'dpi_tcp_connections', 'dpi_reassembly_gaps', 'dpi_reassembly_gap_bytes', 'dpi_reassembly_overflow_bytes',
   'dpi_reassembly_duplicate_bytes', 'dpi_dns_messages', 'dpi_dns_malformed', 'dpi_dns_answered', 'dpi_dns_unanswered',
   'dpi_dns_response_only', 'dpi_dns_evicted', 'dpi_http_transactions', 'dpi_http_not_http', 'dpi_tls_handshakes',
-  'dpi_tls_malformed', 'dpi_quic_connections', 'dpi_dhcp_messages', 'dpi_dhcp_malformed',
+  'dpi_tls_malformed', 'dpi_quic_connections', 'dpi_dhcp_messages', 'dpi_dhcp_malformed', 'dpi_icmp_errors',
+  'dpi_icmp_errors_unreadable',
 ] as const;
 
 /** Replays `input` (a path, or pcap bytes given as standard input) and checks what must hold whatever the input. */
@@ -81,6 +82,7 @@ function checkRecords(records: readonly ExportRecord[], stats: StatsRecord, pipe
   assert.equal(count['http'] ?? 0, c['dpi_http_transactions'], 'one http record per counted transaction');
   assert.equal(count['tls'] ?? 0, c['dpi_tls_handshakes'], 'one tls record per counted handshake');
   assert.equal(count['dhcp'] ?? 0, c['dpi_dhcp_messages'], 'one dhcp record per counted message');
+  assert.equal(count['icmp'] ?? 0, c['dpi_icmp_errors'], 'one icmp record per counted ICMP error');
   assert.ok((count['quic'] ?? 0) <= c['dpi_quic_connections']!, 'at most one quic record per QUIC connection');
   assert.equal(count['dns'] ?? 0, c['dpi_dns_answered']! + c['dpi_dns_unanswered']! + c['dpi_dns_response_only']!,
     'dns records = answered + unanswered + response-only transactions');

@@ -4,7 +4,7 @@
  * text value is escaped: names seen on the wire can hold any byte.
  */
 import type {
-  AppRecord, AppRecordBase, DhcpRecord, DnsAnswer, DnsRecord, HttpRecord, QuicRecord, TlsRecord,
+  AppRecord, AppRecordBase, DhcpRecord, DnsAnswer, DnsRecord, HttpRecord, IcmpErrorRecord, QuicRecord, TlsRecord,
 } from '../../model/app-record.js';
 import type { ByteOutput } from './ascii.js';
 import { ianaProtocolName } from './iana-protocols.js';
@@ -52,6 +52,11 @@ const K = {
   quicVersion: key('quic.version'), dcid: key('weft.quic.dcid'), scid: key('weft.quic.scid'),
   retry: key('weft.quic.retry'), vn: key('weft.quic.version_negotiation'),
   quicIncomplete: key('weft.quic.incomplete'), quicError: key('weft.quic.error'),
+  // icmp
+  icmpType: key('weft.icmp.type'), icmpCode: key('weft.icmp.code'), qProto: key('weft.icmp.quoted.network.iana_number'),
+  qSourceIp: key('weft.icmp.quoted.source.ip'), qSourcePort: key('weft.icmp.quoted.source.port'),
+  qDestinationIp: key('weft.icmp.quoted.destination.ip'), qDestinationPort: key('weft.icmp.quoted.destination.port'),
+  qCommunityId: key('weft.icmp.quoted.community_id'),
 };
 
 const EVENT = Buffer.from('"event"', 'latin1');
@@ -70,6 +75,7 @@ export function writeAppRecord(r: AppRecord, out: ByteOutput, tail: Uint8Array):
     case 'http': common(r, 'http'); http(r); break;
     case 'tls': common(r, 'tls'); tls(r); break;
     case 'quic': common(r, 'quic'); quic(r); break;
+    case 'icmp': common(r, 'icmp'); icmp(r); break;
   }
   w.end(tail);
 }
@@ -144,4 +150,11 @@ function quic(r: QuicRecord): void {
   if (r.retry) w.bool(K.retry, true);
   if (r.versionNegotiation) w.bool(K.vn, true);
   w.str(K.quicIncomplete, r.incomplete).str(K.quicError, r.error);
+}
+
+function icmp(r: IcmpErrorRecord): void {
+  w.num(K.icmpType, r.icmpType).num(K.icmpCode, r.icmpCode).numString(K.qProto, r.quotedIpProto)
+    .str(K.qSourceIp, r.quotedSourceIp).num(K.qSourcePort, r.quotedSourcePort)
+    .str(K.qDestinationIp, r.quotedDestinationIp).num(K.qDestinationPort, r.quotedDestinationPort)
+    .str(K.qCommunityId, r.quotedCommunityId);
 }
