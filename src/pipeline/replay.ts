@@ -1,9 +1,9 @@
 /**
- * The replay pipeline: capture files → decode → flow metering → sinks, in one thread.
+ * The replay pipeline: capture files → decode → flow metering → dissectors → sinks, in one thread.
  *
- *   readCaptureFile ─► PacketView ─► decodePacket ─► FlowTable.observe
- *        │ (per chunk)                                     │ emit(FlowRecord)
- *        └──────────── progress: flush the batch ◄─────────┘ batch ─► Sink[]
+ *   readCaptureFile ─► PacketView ─► decodePacket ─► FlowTable.observe ─► Dissectors.packet
+ *        │ (per chunk)                                     │ FlowRecord        │ dns/http/tls/… records
+ *        └──────────── progress: flush the batch ◄─────────┴───────────────────┘ batch ─► Sink[]
  *
  * Packets are processed in groups of LOOKAHEAD: the group is decoded, the flow table is asked to
  * start loading the memory each packet's flow lives in (FlowTable.flowHash / prefetch*), and only
@@ -44,7 +44,7 @@ export interface ReplayOptions {
   readonly progress?: (file: string, bytesRead: number, bytesTotal: number, packets: number) => void;
   /** Standard input, when a file is `-` (tests pass their own stream). */
   readonly stdin?: Readable;
-  /** Run the application dissectors (DNS, …): default true. */
+  /** Run the application dissectors (DNS, HTTP, TLS, QUIC, DHCP, ICMP errors): default true. */
   readonly dissect?: boolean;
 }
 
