@@ -695,10 +695,11 @@ function ratioLines(r: Record<string, number | null>, shown: ReadonlySet<string>
   const add = (tool: string, key: string, line: string): void => {
     if (shown.has(tool) || (r[key] !== null && r[key] !== undefined)) lines.push(line);
   };
-  const m = r['weftFlowsIsFlowsOnly'] === 1 ? 'weft-flows' : 'weft      ';
-  add('softflowd', 'weftSpeedupVsSoftflowd', `  ${m} vs softflowd:     ${f(r['weftSpeedupVsSoftflowd'], '× (>1: weft faster; target ≥ 2)')}`);
-  add('pmacctd', 'weftSpeedupVsPmacctd', `  ${m} vs pmacctd:       ${f(r['weftSpeedupVsPmacctd'], '× (>1: weft faster)')}`);
-  add('c', 'weftSlowdownVsCLoop', `  ${m} vs C loop:        ${f(r['weftSlowdownVsCLoop'], '× slower (target ≤ 2)')}`);
+  const m = r['weftFlowsIsFlowsOnly'] === 1 ? 'weft-flows' : 'weft';
+  const label = (peer: string): string => `${m} vs ${peer}:`.padEnd(23);
+  add('softflowd', 'weftSpeedupVsSoftflowd', `  ${label('softflowd')}${f(r['weftSpeedupVsSoftflowd'], '× (>1: weft faster; target ≥ 2)')}`);
+  add('pmacctd', 'weftSpeedupVsPmacctd', `  ${label('pmacctd')}${f(r['weftSpeedupVsPmacctd'], '× (>1: weft faster)')}`);
+  add('c', 'weftSlowdownVsCLoop', `  ${label('C loop')}${f(r['weftSlowdownVsCLoop'], '× slower (target ≤ 2)')}`);
   const nd = r['weftSpeedupVsNdpi'];
   const verdict = nd === null || nd === undefined || !ndpiTarget ? '' : nd >= NDPI_TARGET ? ': target met' : ': TARGET NOT MET';
   add('ndpi', 'weftSpeedupVsNdpi', `  weft vs ndpiReader:    ${f(nd, `× (>1: weft faster${ndpiTarget ? `; target ≥ ${NDPI_TARGET}` : ''})`)}${verdict}`);
