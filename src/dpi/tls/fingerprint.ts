@@ -42,51 +42,107 @@ export interface Ja3 {
 }
 
 /**
- * Hashes of fingerprint strings, remembered: real traffic repeats a few client and server
- * implementations, so most hellos hash a string seen before. Bounded: cleared when full.
+ * The fingerprint strings are written as bytes into one scratch buffer (no intermediate strings)
+ * and hashed from there; JA3's string is kept (it goes on the record), JA4's hashed parts never
+ * become strings. JA3 hashes are remembered by string: real traffic repeats a few client and
+ * server implementations. Bounded: cleared when full.
  */
 const HASH_CACHE_MAX = 4096;
 const md5Cache = new Map<string, string>();
-const sha12Cache = new Map<string, string>();
 
+type HashInput = string | Uint8Array;
 /** crypto.hash (one call, no Hash object) where Node has it (≥ 20.12), else createHash. */
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
-function digestHex(algorithm: 'md5' | 'sha256', s: string): string {
-  return oneShot !== undefined ? oneShot(algorithm, s, 'hex') : crypto.createHash(algorithm).update(s).digest('hex');
+const oneShot = (crypto as { hash?: (algorithm: string, data: HashInput, encoding: 'hex') => string }).hash;
+function digestHex(algorithm: 'md5' | 'sha256', data: HashInput): string {
+  return oneShot !== undefined ? oneShot(algorithm, data, 'hex') : crypto.createHash(algorithm).update(data).digest('hex');
 }
 
-function cached(cache: Map<string, string>, key: string, make: (s: string) => string): string {
-  let v = cache.get(key);
+function md5(s: string): string {
+  let v = md5Cache.get(s);
   if (v === undefined) {
-    if (cache.size >= HASH_CACHE_MAX) cache.clear();
-    v = make(key);
-    cache.set(key, v);
+    if (md5Cache.size >= HASH_CACHE_MAX) md5Cache.clear();
+    v = digestHex('md5', s);
+    md5Cache.set(s, v);
   }
   return v;
 }
 
-function md5(s: string): string {
-  return cached(md5Cache, s, (k) => digestHex('md5', k));
+/** Bytes of the fingerprint being built; `at` is its length. Grown when a hello is huge. */
+let text = Buffer.alloc(4096);
+let at = 0;
+const COMMA = 0x2c;
+const DASH = 0x2d;
+const UNDERSCORE = 0x5f;
+const HEX = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+
+function room(n: number): void {
+  if (at + n <= text.length) return;
+  const bigger = Buffer.alloc(Math.max(text.length * 2, at + n));
+  bigger.set(text.subarray(0, at));
+  text = bigger;
 }
 
-/** Decimal values joined with '-', GREASE left out (built in one pass: no filtered copy). */
-function dec(list: readonly number[]): string {
-  let s = '';
+function putDecimal(v: number): void {
+  room(10);
+  // Hello fields are 8–24-bit integers: int arithmetic, digits written from the end.
+  const digits = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : 8;
+  let x = v | 0;
+  for (let i = at + digits - 1; i >= at; i--) {
+    const q = (x / 10) | 0;
+    text[i] = 0x30 + (x - q * 10);
+    x = q;
+  }
+  at += digits;
+}
+
+function putByte(c: number): void {
+  room(1);
+  text[at++] = c;
+}
+
+/** Lowercase hex, at least 4 digits (an SSL 2.0 cipher spec has 6). */
+function putHex4(v: number): void {
+  room(8);
+  for (let shift = 28; shift >= 16; shift -= 4) if (v >>> shift !== 0) text[at++] = HEX[(v >>> shift) & 15]!;
+  text[at++] = HEX[(v >> 12) & 15]!;
+  text[at++] = HEX[(v >> 8) & 15]!;
+  text[at++] = HEX[(v >> 4) & 15]!;
+  text[at++] = HEX[v & 15]!;
+}
+
+/** Decimal values joined with '-', GREASE left out. */
+function putDecimals(list: readonly number[]): void {
+  let first = true;
   for (let i = 0; i < list.length; i++) {
     const v = list[i]!;
     if (isGrease(v)) continue;
-    s = s.length === 0 ? String(v) : `${s}-${v}`;
+    if (!first) putByte(DASH);
+    putDecimal(v);
+    first = false;
   }
-  return s;
+}
+
+function built(): string {
+  return text.toString('latin1', 0, at);
 }
 
 export function ja3(ch: ClientHello): Ja3 {
-  const full = `${ch.legacyVersion},${dec(ch.ciphers)},${dec(ch.extensions)},${dec(ch.supportedGroups)},${dec(ch.ecPointFormats)}`;
+  at = 0;
+  putDecimal(ch.legacyVersion); putByte(COMMA);
+  putDecimals(ch.ciphers); putByte(COMMA);
+  putDecimals(ch.extensions); putByte(COMMA);
+  putDecimals(ch.supportedGroups); putByte(COMMA);
+  putDecimals(ch.ecPointFormats);
+  const full = built();
   return { full, hash: md5(full) };
 }
 
 export function ja3s(sh: ServerHello): Ja3 {
-  const full = `${sh.legacyVersion},${sh.cipher},${dec(sh.extensions)}`;
+  at = 0;
+  putDecimal(sh.legacyVersion); putByte(COMMA);
+  putDecimal(sh.cipher); putByte(COMMA);
+  putDecimals(sh.extensions);
+  const full = built();
   return { full, hash: md5(full) };
 }
 
@@ -97,18 +153,9 @@ const JA4_VERSION: ReadonlyMap<number, string> = new Map([
 
 const JA4_EMPTY_HASH = '000000000000';
 
-const HEX4: string[] = [];
-function hex4(v: number): string {
-  let h = HEX4[v];
-  if (h === undefined) {
-    h = v.toString(16).padStart(4, '0');
-    if (v >= 0 && v < 0x10000) HEX4[v] = h;
-  }
-  return h;
-}
-
-function hash12(s: string): string {
-  return cached(sha12Cache, s, (k) => digestHex('sha256', k).slice(0, 12));
+/** First 12 hex digits of the SHA-256 of the fingerprint bytes built so far from `from`. */
+function hash12(from: number): string {
+  return digestHex('sha256', text.subarray(from, at)).slice(0, 12);
 }
 
 function count2(n: number): string {
@@ -137,10 +184,10 @@ function ja4Alpn(alpn: readonly string[]): string {
 let sortScratch = new Uint32Array(256);
 
 /**
- * The values of `list` not GREASE and not `skipA`/`skipB`, sorted, as 4-digit hex joined with
- * ',' — sorted in a typed array, so no filtered or mapped copies.
+ * Writes the values of `list` not GREASE and not `skipA`/`skipB`, sorted, as 4-digit hex joined
+ * with ',' — sorted in a typed array, so no filtered or mapped copies.
  */
-function sortedHex(list: readonly number[], skipA = -1, skipB = -1): string {
+function putSortedHex(list: readonly number[], skipA = -1, skipB = -1): void {
   if (list.length > sortScratch.length) sortScratch = new Uint32Array(list.length * 2);
   let n = 0;
   for (let i = 0; i < list.length; i++) {
@@ -148,9 +195,10 @@ function sortedHex(list: readonly number[], skipA = -1, skipB = -1): string {
     if (!isGrease(v) && v !== skipA && v !== skipB) sortScratch[n++] = v;
   }
   const sorted = sortScratch.subarray(0, n).sort();
-  let s = '';
-  for (let i = 0; i < n; i++) s = i === 0 ? hex4(sorted[i]!) : `${s},${hex4(sorted[i]!)}`;
-  return s;
+  for (let i = 0; i < n; i++) {
+    if (i > 0) putByte(COMMA);
+    putHex4(sorted[i]!);
+  }
 }
 
 function countNonGrease(list: readonly number[]): number {
@@ -168,14 +216,20 @@ export function ja4(ch: ClientHello, transport: 't' | 'q' | 'd'): string {
   const sni = ch.extensions.includes(ExtensionType.SERVER_NAME) ? 'd' : 'i';
   const a = `${transport}${JA4_VERSION.get(version) ?? '00'}${sni}${count2(cipherCount)}${count2(extCount)}${ja4Alpn(ch.alpn)}`;
 
-  const b = cipherCount > 0 ? hash12(sortedHex(ch.ciphers)) : JA4_EMPTY_HASH;
+  at = 0;
+  putSortedHex(ch.ciphers);
+  const b = at > 0 ? hash12(0) : JA4_EMPTY_HASH;
 
-  let s = sortedHex(ch.extensions, ExtensionType.SERVER_NAME, ExtensionType.ALPN);
+  at = 0;
+  putSortedHex(ch.extensions, ExtensionType.SERVER_NAME, ExtensionType.ALPN);
   const sig = ch.signatureAlgorithms;
   if (sig.length > 0) {
-    s += '_';
-    for (let i = 0; i < sig.length; i++) s += i === 0 ? hex4(sig[i]!) : `,${hex4(sig[i]!)}`;
+    putByte(UNDERSCORE);
+    for (let i = 0; i < sig.length; i++) {
+      if (i > 0) putByte(COMMA);
+      putHex4(sig[i]!);
+    }
   }
-  const c = s.length > 0 ? hash12(s) : JA4_EMPTY_HASH;
+  const c = at > 0 ? hash12(0) : JA4_EMPTY_HASH;
   return `${a}_${b}_${c}`;
 }
