@@ -696,7 +696,7 @@ function ratioLines(r: Record<string, number | null>, shown: ReadonlySet<string>
     if (shown.has(tool) || (r[key] !== null && r[key] !== undefined)) lines.push(line);
   };
   const m = r['weftFlowsIsFlowsOnly'] === 1 ? 'weft-flows' : 'weft';
-  const label = (peer: string): string => `${m} vs ${peer}:`.padEnd(23);
+  const label = (peer: string): string => `${m} vs ${peer}: `.padEnd(25);
   add('softflowd', 'weftSpeedupVsSoftflowd', `  ${label('softflowd')}${f(r['weftSpeedupVsSoftflowd'], '× (>1: weft faster; target ≥ 2)')}`);
   add('pmacctd', 'weftSpeedupVsPmacctd', `  ${label('pmacctd')}${f(r['weftSpeedupVsPmacctd'], '× (>1: weft faster)')}`);
   add('c', 'weftSlowdownVsCLoop', `  ${label('C loop')}${f(r['weftSlowdownVsCLoop'], '× slower (target ≤ 2)')}`);
