@@ -57,6 +57,12 @@ export interface DissectOptions {
   readonly dnsTimeoutMs?: number;
   /** Bytes of out-of-order TCP data held across all connections (default 64 MiB). */
   readonly reassemblyBytes?: number;
+  /**
+   * Connections (TCP, QUIC) dissected at once (default 65,536): each holds parser state (an HTTP
+   * head, a TLS message, CRYPTO data) of up to 64 KiB, so this bounds the dissectors' memory. A
+   * connection beyond it is metered but not dissected, and counted (dpi_sessions_over_limit).
+   */
+  readonly maxSessions?: number;
 }
 
 /** What a TCP connection carries. */
@@ -123,6 +129,10 @@ export class Dissectors {
   private readonly quoted: QuotedTuple = {
     ipVersion: 4, proto: 0, s0: 0, s1: 0, s2: 0, s3: 0, d0: 0, d1: 0, d2: 0, d3: 0, sport: 0, dport: 0, hasPorts: false,
   };
+  private readonly maxSessions: number;
+  /** TCP connections and QUIC sessions holding state now, and those refused at the limit. */
+  private liveSessions = 0;
+  private sessionsOverLimit = 0;
   private icmpErrors = 0;
   private icmpUnreadable = 0;
   private dhcpMessages = 0;
@@ -138,6 +148,7 @@ export class Dissectors {
   constructor(options: DissectOptions) {
     this.options = options;
     this.budget = new ReassemblyBudget(options.reassemblyBytes ?? 64 << 20);
+    this.maxSessions = options.maxSessions ?? 65536;
     const { communityId, formatIp } = options;
     this.dns = new DnsTransactions({
       timeoutNs: (options.dnsTimeoutMs ?? 10_000) * 1e6,
@@ -217,6 +228,7 @@ export class Dissectors {
     this.marks.fill(0);
     for (const q of this.quic) q?.finish();
     this.quic = [];
+    this.liveSessions = 0;
     this.quicMarks.fill(0);
     this.dns.flush();
   }
@@ -242,6 +254,7 @@ export class Dissectors {
       dpi_tls_handshakes: this.tlsHandshakes,
       dpi_tls_malformed: this.tlsMalformed,
       dpi_quic_connections: this.quicConnections,
+      dpi_sessions_over_limit: this.sessionsOverLimit,
       dpi_icmp_errors: this.icmpErrors,
       dpi_icmp_errors_unreadable: this.icmpUnreadable,
     };
@@ -267,9 +280,8 @@ export class Dissectors {
     if (flow >= this.quicMarks.length) this.quicMarks = grow(this.quicMarks, flow);
     let q = this.quic[flow];
     if (this.quicMarks[flow] !== generation + 1) {
-      if (q !== undefined) q.finish();
+      if (q !== undefined) { q.finish(); this.dropQuic(flow); }
       q = undefined;
-      this.quic[flow] = undefined;
       const b = view.bytes;
       const o = view.payloadOffset;
       // The first datagram decides: a client long header (form and fixed bits set) of a version
@@ -279,6 +291,7 @@ export class Dissectors {
         return AppProtocol.NONE;
       }
       this.quicMarks[flow] = generation + 1;
+      if (!this.admit()) return AppProtocol.NONE;
       const ctx = fillContext(emptyDnsContext(), view, flow, generation);
       q = new QuicSession((sec, nsec, d) => this.base(ctx, sec, nsec, d), (r) => this.options.emit(r));
       this.quic[flow] = q;
@@ -286,7 +299,31 @@ export class Dissectors {
     }
     if (q === undefined) return AppProtocol.NONE;
     q.datagram(view.bytes, view.payloadOffset, view.payloadLength, fromClient, view.tsSec, view.tsNsec);
-    return q.recognised ? AppProtocol.QUIC : AppProtocol.NONE;
+    const recognised = q.recognised;
+    if (q.finished) this.dropQuic(flow); // the record is out (or it is not QUIC): the mark stays
+    return recognised ? AppProtocol.QUIC : AppProtocol.NONE;
+  }
+
+  /** Whether one more session may hold state (counts the refusal when not). */
+  private admit(): boolean {
+    if (this.liveSessions >= this.maxSessions) {
+      this.sessionsOverLimit++;
+      return false;
+    }
+    this.liveSessions++;
+    return true;
+  }
+
+  private dropQuic(flow: number): void {
+    if (this.quic[flow] === undefined) return;
+    this.quic[flow] = undefined;
+    this.liveSessions--;
+  }
+
+  private dropConn(flow: number): void {
+    if (this.conns[flow] === undefined) return;
+    this.conns[flow] = undefined;
+    this.liveSessions--;
   }
 
   private dhcp(view: PacketView): boolean {
@@ -360,12 +397,11 @@ export class Dissectors {
     if (flow >= this.marks.length) this.marks = grow(this.marks, flow);
     let c = this.conns[flow];
     if (this.marks[flow] !== generation + 1) {
-      if (c !== undefined) this.finish(c);
+      if (c !== undefined) { this.finish(c); this.dropConn(flow); }
       c = undefined;
-      this.conns[flow] = undefined;
       this.marks[flow] = generation + 1;
       const kind = this.classify(view, fromClient);
-      if (kind === Kind.NONE) return AppProtocol.NONE;
+      if (kind === Kind.NONE || !this.admit()) return AppProtocol.NONE;
       const ctx = fillContext(emptyDnsContext(), view, flow, generation);
       if (!fromClient) swapEnds(ctx);
       c = new TcpConn(this, kind, this.budget, ctx);
@@ -390,10 +426,10 @@ export class Dissectors {
     if (kind === Kind.NONE) {
       // The dissector is done with this connection: drop its state now (the mark stays, so the
       // rest of the connection costs nothing), rather than keep it until the flow ends.
-      this.conns[flow] = undefined;
+      this.dropConn(flow);
     } else if ((flags & (TCP_FIN | TCP_RST)) !== 0 && c.client.dir.closed && c.server.dir.closed) {
       this.finish(c);
-      this.conns[flow] = undefined;
+      this.dropConn(flow);
     }
     return protocolOf(c.tls !== null ? Kind.TLS : c.http !== null ? Kind.HTTP : kind);
   }

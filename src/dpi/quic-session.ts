@@ -46,6 +46,11 @@ export class QuicSession {
     return b[o + 6 + dcidLength]! <= 20;
   }
 
+  /** The record is out, or the flow was given up on: nothing more to do. */
+  get finished(): boolean {
+    return this.done;
+  }
+
   /** At least one Initial decrypted: this is QUIC. */
   get recognised(): boolean {
     return this.assembler.decryptedPackets > 0;

@@ -46,6 +46,8 @@ export interface ReplayOptions {
   readonly stdin?: Readable;
   /** Run the application dissectors (DNS, HTTP, TLS, QUIC, DHCP, ICMP errors): default true. */
   readonly dissect?: boolean;
+  /** Connections dissected at once (DissectOptions.maxSessions; default 65,536). */
+  readonly maxSessions?: number;
 }
 
 export interface FileOutcome {
@@ -96,6 +98,7 @@ export class ReplayPipeline implements CaptureHandler {
       communityId: (ver, proto, s0, s1, s2, s3, d0, d1, d2, d3, sport, dport) =>
         communityIdFromWords(ver, proto, s0, s1, s2, s3, d0, d1, d2, d3, sport, dport, seed, true),
       formatIp,
+      ...(options.maxSessions !== undefined && { maxSessions: options.maxSessions }),
       emit: (record: AppRecord) => {
         if (this.batch.push(record) >= MAX_BATCH) this.writeBatch();
       },

@@ -43,9 +43,12 @@ function conversation(e: { up: Endpoints; down: Endpoints }, start: number, turn
   return out;
 }
 
-async function replay(recs: PcapRecord[], flow: Partial<FlowConfig> = {}): Promise<{ records: ExportRecord[]; stats: StatsRecord }> {
+async function replay(recs: PcapRecord[], flow: Partial<FlowConfig> = {}, maxSessions?: number): Promise<{ records: ExportRecord[]; stats: StatsRecord }> {
   const sink = new MemorySink();
-  const result = await new ReplayPipeline({ warn: () => {}, flow, stdin: Readable.from([writePcap({}, recs)]) }).run(['-'], [sink]);
+  const pipeline = new ReplayPipeline({
+    warn: () => {}, flow, stdin: Readable.from([writePcap({}, recs)]), ...(maxSessions !== undefined && { maxSessions }),
+  });
+  const result = await pipeline.run(['-'], [sink]);
   return { records: sink.records, stats: result.stats };
 }
 
@@ -115,4 +118,16 @@ test('a flow slot reused by a new connection starts its dissector afresh', async
     ['/second', 204, null],
   ]);
   assert.equal((of(records, 'flow') as FlowRecord[]).length, 2);
+});
+
+test('connections beyond the session limit are metered, not dissected, and counted', async () => {
+  const request = text('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+  const response = text('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+  // Three keep-alive connections open at once (none closes before the end of the capture).
+  const recs = [40010, 40011, 40012].flatMap((port, i) =>
+    conversation(pair(port, 80), T0 + i, [[true, request], [false, response]], false));
+  const { records, stats } = await replay(recs, {}, 2);
+  assert.equal(of(records, 'http').length, 2);
+  assert.equal(of(records, 'flow').length, 3);
+  assert.equal(stats.counters['dpi_sessions_over_limit'], 1);
 });
