@@ -7,7 +7,8 @@
  *           └ whole: handed over in place    └ the split one is gathered in `buf`
  * ```
  * A message that lies whole inside one push is handed over in place (no copy); one split across
- * pushes is gathered in a fixed buffer of 2 + 65535 bytes, the most one length prefix can announce.
+ * pushes is gathered in a buffer allocated then, of the size its prefix announces (at most
+ * 2 + 65535 bytes), so an idle framer holds nothing.
  * A length of 0 announces nothing and is skipped.
  */
 
@@ -17,8 +18,9 @@ export type DnsMessageCallback = (bytes: Uint8Array, offset: number, length: num
 const PREFIX = 2;
 
 export class DnsTcpFramer {
-  /** The partial prefix + message carried over from earlier pushes. */
-  private readonly buf = new Uint8Array(PREFIX + 0xffff);
+  /** The partial prefix + message carried over from earlier pushes (allocated when needed). */
+  private buf: Uint8Array | null = null;
+  private readonly prefix = new Uint8Array(PREFIX);
   /** Bytes of `buf` filled (0: at a message boundary). */
   private have = 0;
 
@@ -37,7 +39,6 @@ export class DnsTcpFramer {
     if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > bytes.length) {
       throw new RangeError(`DnsTcpFramer.push: range [${offset}, ${offset}+${length}) is not within ${bytes.length} bytes`);
     }
-    const buf = this.buf;
     let p = offset;
     const end = offset + length;
     while (p < end) {
@@ -55,18 +56,22 @@ export class DnsTcpFramer {
         }
       }
       // Gather: first the prefix, then the message it announces.
+      const pre = this.prefix;
       if (this.have < PREFIX) {
-        buf[this.have++] = bytes[p++]!;
-        if (this.have === PREFIX && ((buf[0]! << 8) | buf[1]!) === 0) this.have = 0;
+        pre[this.have++] = bytes[p++]!;
+        if (this.have === PREFIX && ((pre[0]! << 8) | pre[1]!) === 0) this.have = 0;
         continue;
       }
-      const want = PREFIX + ((buf[0]! << 8) | buf[1]!);
+      const want = PREFIX + ((pre[0]! << 8) | pre[1]!);
+      if (this.buf === null || this.buf.length < want) this.buf = new Uint8Array(want);
+      const buf = this.buf;
       const take = Math.min(want - this.have, end - p);
       buf.set(bytes.subarray(p, p + take), this.have);
       this.have += take;
       p += take;
       if (this.have === want) {
         this.have = 0;
+        this.buf = null; // an idle framer holds nothing
         onMessage(buf, PREFIX, want - PREFIX);
       }
     }

@@ -121,7 +121,8 @@ export class TlsHandshakeReader {
   /** Total size of the pending record once its header is known, else 0. */
   private pendTotal = 0;
   // Handshake message reassembly (across records and pushes).
-  private readonly msgHeader = new Uint8Array(MSG_HEADER);
+  /** The 4-byte header of the message being read (made on first use: most readers see one record). */
+  private msgHeader: Uint8Array | null = null;
   private msgHeaderLen = 0;
   private msgType = 0;
   private msgBody: Uint8Array | null = null;
@@ -396,9 +397,9 @@ export class TlsHandshakeReader {
             continue;
           }
         }
-        this.msgHeader[this.msgHeaderLen++] = b[p++]!;
+        (this.msgHeader ??= new Uint8Array(MSG_HEADER))[this.msgHeaderLen++] = b[p++]!;
         if (this.msgHeaderLen === MSG_HEADER) {
-          const h = this.msgHeader;
+          const h = this.msgHeader!;
           this.begin(h[0]!, (h[1]! << 16) | (h[2]! << 8) | h[3]!);
         }
         continue;
