@@ -40,3 +40,13 @@ test('method list: RFC 9110 and WebDAV, exact case, no duplicates', () => {
   assert.equal(new Set(HTTP_METHODS).size, HTTP_METHODS.length);
   assert.ok(Object.isFrozen(HTTP_METHODS));
 });
+
+test('an unregistered method counts only with a whole request line ending in HTTP/1.x', () => {
+  const at = (s: string): boolean => { const b = Buffer.from(s, 'latin1'); return looksLikeHttpRequest(b, 0, b.length); };
+  assert.equal(at('SUBSCRIBE /evt/CmnIfCfg HTTP/1.1\r\nHost: x\r\n'), true);
+  assert.equal(at('CCM_POST /x HTTP/1.0\n'), true);
+  assert.equal(at('FOO /x HTTP/1.1'), false); // the line is not whole yet
+  assert.equal(at('HELLO world, how are you\r\n'), false);
+  assert.equal(at('FOO /x HTTP/2.0\r\n'), false);
+  assert.equal(at(`${'A'.repeat(40)} / HTTP/1.1\r\n`), false); // token too long
+});

@@ -51,25 +51,47 @@ export const TCHAR: Uint8Array = (() => {
 
 const SP = 0x20;
 
+/** An unregistered method token is accepted up to this length (UPnP's SUBSCRIBE, vendors' own). */
+const LONGEST_OTHER_METHOD = 32;
+/** How far into the first segment the request line's end is looked for (for other methods). */
+const FIRST_LINE_SCAN = 2048;
+const HTTP_VERSION = Uint8Array.from(' HTTP/1.', (c) => c.charCodeAt(0));
+
 /**
  * Quick protocol detection: bytes[offset, offset + length) begin with a known method followed by
  * a space, and (when present) a byte that can start a request target — visible ASCII or a
  * non-ASCII byte, not another space or a control character. Needs the whole method and its space;
- * a first segment cut shorter than that answers false.
+ * a first segment cut shorter than that answers false. A token that is not a registered method
+ * (SUBSCRIBE of UPnP, CCM_POST, …) counts only when the whole request line is there and ends in
+ * ` HTTP/1.x`: the evidence tshark's heuristic HTTP dissector also looks for.
  */
 export function looksLikeHttpRequest(bytes: Uint8Array, offset: number, length: number): boolean {
   const end = Math.min(offset + length, bytes.length);
   let p = offset;
   if (p < 0) return false;
-  const limit = Math.min(end, offset + LONGEST_METHOD);
+  const limit = Math.min(end, offset + LONGEST_OTHER_METHOD);
   while (p < limit && TCHAR[bytes[p]!] === 1) p++;
   if (p === offset || p >= end || bytes[p] !== SP) return false;
   let method = '';
-  for (let i = offset; i < p; i++) method += String.fromCharCode(bytes[i]!);
-  if (!KNOWN.has(method)) return false;
+  if (p - offset <= LONGEST_METHOD) for (let i = offset; i < p; i++) method += String.fromCharCode(bytes[i]!);
+  if (!KNOWN.has(method) && !endsWithHttpVersion(bytes, p, Math.min(end, p + FIRST_LINE_SCAN))) return false;
   if (p + 1 < end) {
     const c = bytes[p + 1]!;
     if (c <= SP || c === 0x7f) return false;
   }
+  return true;
+}
+
+/** The line from `from` ends (CRLF or LF, before `end`) with " HTTP/1.x". */
+function endsWithHttpVersion(bytes: Uint8Array, from: number, end: number): boolean {
+  let lf = from;
+  while (lf < end && bytes[lf] !== 0x0a) lf++;
+  if (lf === end) return false;
+  let stop = lf;
+  if (stop > from && bytes[stop - 1] === 0x0d) stop--;
+  const v = stop - 1; // the minor version digit
+  const start = v - HTTP_VERSION.length;
+  if (start < from || bytes[v]! < 0x30 || bytes[v]! > 0x39) return false;
+  for (let i = 0; i < HTTP_VERSION.length; i++) if (bytes[start + i] !== HTTP_VERSION[i]) return false;
   return true;
 }
