@@ -151,6 +151,7 @@ export class TlsSession {
       supportedVersions: versionNames(ch?.supportedVersions),
       supportedCiphers: cipherNames(ch?.ciphers),
       established: this.client.encrypted && this.server.encrypted,
+      resumed: resumed(ch, sh),
       sslv2ClientHello: ch?.sslv2 === true,
       serverCertificate: this.certificate,
       serverChainLength: this.chainLength,
@@ -158,6 +159,14 @@ export class TlsSession {
       error: this.error,
     };
   }
+}
+
+const PRE_SHARED_KEY = 41;
+
+function resumed(ch: ClientHello | undefined, sh: ServerHello | undefined): boolean {
+  if (sh === undefined || sh.isHelloRetryRequest) return false;
+  if ((sh.selectedVersion ?? 0) >= 0x0304) return sh.extensions.includes(PRE_SHARED_KEY);
+  return sh.sessionId !== undefined && sh.sessionId !== '' && sh.sessionId === ch?.sessionId;
 }
 
 /** The highest version a ClientHello offers (supported_versions, else legacy_version). */

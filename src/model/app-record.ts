@@ -139,6 +139,11 @@ export interface TlsRecord extends AppRecordBase {
   readonly supportedCiphers: readonly string[];
   /** Both sides went on to encrypted records. */
   readonly established: boolean;
+  /**
+   * An earlier session was resumed: TLS 1.3, the ServerHello accepts a pre-shared key; TLS ≤ 1.2,
+   * the server echoes the client's non-empty session id.
+   */
+  readonly resumed: boolean;
   readonly sslv2ClientHello: boolean;
   readonly serverCertificate?: TlsCertificate;
   /** Certificates in the server's chain (TLS ≤ 1.2, in clear). */

@@ -131,3 +131,18 @@ test('connections beyond the session limit are metered, not dissected, and count
   assert.equal(of(records, 'flow').length, 3);
   assert.equal(stats.counters['dpi_sessions_over_limit'], 1);
 });
+
+test('a TLS 1.2 handshake whose server echoes the session id is a resumption', async () => {
+  const id = Array.from({ length: 32 }, (_, i) => i + 1);
+  const appData = Uint8Array.from([23, 3, 3, 0, 4, 1, 2, 3, 4]);
+  const ccs = Uint8Array.from([20, 3, 3, 0, 1, 1]);
+  const handshake = (echo: number[]): PcapRecord[] => conversation(pair(40020 + echo.length, 443), T0, [
+    [true, records(22, clientHello('r.example.test', [], [], id), 1000)],
+    [false, records(22, serverHello(0x0303, undefined, echo), 1000)],
+    [false, ccs], [false, appData], [true, ccs], [true, appData],
+  ]);
+  const resumed = of((await replay(handshake(id))).records, 'tls') as TlsRecord[];
+  const fresh = of((await replay(handshake([]))).records, 'tls') as TlsRecord[];
+  assert.deepEqual([resumed[0]?.resumed, resumed[0]?.established], [true, true]);
+  assert.deepEqual([fresh[0]?.resumed, fresh[0]?.established], [false, true]);
+});

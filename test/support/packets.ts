@@ -48,7 +48,7 @@ export function alpnBody(protocols: string[]): number[] {
 }
 
 /** A TLS ClientHello handshake message (type, length, body). */
-export function clientHello(sni: string, alpn: string[], versions: number[]): Uint8Array {
+export function clientHello(sni: string, alpn: string[], versions: number[], sessionId: number[] = []): Uint8Array {
   const name = [...text(sni)];
   const exts = [
     ...extension(0, [...u16(name.length + 3), 0, ...u16(name.length), ...name]),
@@ -57,16 +57,16 @@ export function clientHello(sni: string, alpn: string[], versions: number[]): Ui
     ...(alpn.length > 0 ? extension(16, alpnBody(alpn)) : []),
     ...(versions.length > 0 ? extension(43, [versions.length * 2, ...versions.flatMap(u16)]) : []),
   ];
-  const body = [0x03, 0x03, ...new Array<number>(32).fill(7), 0, 0, 6, 0x13, 0x01, 0xc0, 0x2f, 0x0a, 0x0a, 1, 0, ...u16(exts.length), ...exts];
+  const body = [0x03, 0x03, ...new Array<number>(32).fill(7), sessionId.length, ...sessionId, 0, 6, 0x13, 0x01, 0xc0, 0x2f, 0x0a, 0x0a, 1, 0, ...u16(exts.length), ...exts];
   return Uint8Array.from([1, ...u24(body.length), ...body]);
 }
 
-export function serverHello(version: number, alpn: string | undefined): Uint8Array {
+export function serverHello(version: number, alpn: string | undefined, sessionId: number[] = []): Uint8Array {
   const exts = [
     ...(version === 0x0304 ? extension(43, u16(0x0304)) : []),
     ...(alpn !== undefined ? extension(16, alpnBody([alpn])) : []),
   ];
-  const body = [0x03, 0x03, ...new Array<number>(32).fill(9), 0, 0x13, 0x01, 0, ...u16(exts.length), ...exts];
+  const body = [0x03, 0x03, ...new Array<number>(32).fill(9), sessionId.length, ...sessionId, 0x13, 0x01, 0, ...u16(exts.length), ...exts];
   return Uint8Array.from([2, ...u24(body.length), ...body]);
 }
 

@@ -34,6 +34,7 @@ test('a full ClientHello: every field, GREASE kept in wire order', () => {
   assert.deepEqual(parseClientHello(clientHelloBody(FULL)), {
     legacyVersion: 0x0303,
     sessionIdLength: 32,
+    sessionId: '07'.repeat(32),
     ciphers: [0x3a3a, 0x1301, 0x1302, 0xc02b],
     compressionMethods: [0],
     extensions: [0x4a4a, 0, 23, 16, 10, 11, 50, 13, 43, 21],
@@ -137,11 +138,12 @@ test('ServerHello: version, cipher, extensions, selected version, ALPN', () => {
     sessionId: new Uint8Array(32), cipher: 0x1302, extensions: [ext.selectedVersion(0x0304), ext.raw(51, new Uint8Array(36)), ext.alpn('h2')],
   }));
   assert.deepEqual(sh, {
-    legacyVersion: 0x0303, cipher: 0x1302, compressionMethod: 0, extensions: [43, 51, 16], selectedVersion: 0x0304, alpn: 'h2',
+    legacyVersion: 0x0303, sessionId: '00'.repeat(32), cipher: 0x1302, compressionMethod: 0, extensions: [43, 51, 16],
+    selectedVersion: 0x0304, alpn: 'h2',
     isHelloRetryRequest: false,
   });
   const old = parseServerHello(serverHelloBody({ version: 0x0301, cipher: 0x0005 }));
-  assert.deepEqual(old, { legacyVersion: 0x0301, cipher: 5, compressionMethod: 0, extensions: [], isHelloRetryRequest: false });
+  assert.deepEqual(old, { legacyVersion: 0x0301, sessionId: '', cipher: 5, compressionMethod: 0, extensions: [], isHelloRetryRequest: false });
 });
 
 test('HelloRetryRequest is recognised by its random', () => {

@@ -23,6 +23,8 @@ export interface ClientHello {
   /** legacy_version (0x0303 for TLS 1.3 too; 0x0002 for an SSL 2.0 hello). */
   legacyVersion: number;
   sessionIdLength: number;
+  /** legacy_session_id as lowercase hex ('' when empty; absent for SSL 2.0 hellos). */
+  sessionId?: string;
   /** Cipher suites in wire order, GREASE included. SSL 2.0 hellos: the 3-byte CIPHER-SPECs (a TLS suite offered in one is 0x00XXXX, i.e. its usual number). */
   ciphers: number[];
   compressionMethods: number[];
@@ -46,6 +48,8 @@ export interface ClientHello {
 
 export interface ServerHello {
   legacyVersion: number;
+  /** legacy_session_id as lowercase hex ('' when empty). */
+  sessionId?: string;
   cipher: number;
   compressionMethod: number;
   /** Extension types in wire order. */
@@ -95,13 +99,18 @@ function latin1(b: Uint8Array): string {
   return s;
 }
 
-function sessionId(c: TlsCursor): number {
+/** Reads legacy_session_id; returns it as lowercase hex ('' when empty). */
+function sessionId(c: TlsCursor): string {
   const at = c.off;
   const len = c.u8('legacy_session_id');
   if (len > MAX_SESSION_ID) throw new TlsParseError('legacy_session_id', at, `length ${len} exceeds ${MAX_SESSION_ID}`);
-  c.skip(len, 'legacy_session_id');
-  return len;
+  const id = c.bytes(len, 'legacy_session_id');
+  let hex = '';
+  for (let i = 0; i < id.length; i++) hex += HEX_PAIRS[id[i]!]!;
+  return hex;
 }
+
+const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 function extName(type: number): string {
   switch (type) {
@@ -142,11 +151,12 @@ export function parseClientHello(body: Uint8Array): ClientHello {
   const c = new TlsCursor(body);
   const legacyVersion = c.u16('legacy_version');
   c.skip(RANDOM_LEN, 'random');
-  const sessionIdLength = sessionId(c);
+  const id = sessionId(c);
+  const sessionIdLength = id.length / 2;
   const ciphers = c.u16List(2, 'cipher_suites');
   const compressionMethods = c.u8List('legacy_compression_methods');
   const hello: ClientHello = {
-    legacyVersion, sessionIdLength, ciphers, compressionMethods, extensions: [], alpn: [],
+    legacyVersion, sessionIdLength, sessionId: id, ciphers, compressionMethods, extensions: [], alpn: [],
     supportedVersions: [], supportedGroups: [], ecPointFormats: [], signatureAlgorithms: [], sslv2: false,
   };
   hello.extensions = extensions(c, (type, d, field) => {
@@ -203,10 +213,10 @@ export function parseServerHello(body: Uint8Array): ServerHello {
   for (let i = 0; i < RANDOM_LEN; i++) {
     if (random[i] !== HELLO_RETRY_REQUEST_RANDOM[i]) { isHelloRetryRequest = false; break; }
   }
-  sessionId(c);
+  const id = sessionId(c);
   const cipher = c.u16('cipher_suite');
   const compressionMethod = c.u8('legacy_compression_method');
-  const hello: ServerHello = { legacyVersion, cipher, compressionMethod, extensions: [], isHelloRetryRequest };
+  const hello: ServerHello = { legacyVersion, sessionId: id, cipher, compressionMethod, extensions: [], isHelloRetryRequest };
   hello.extensions = extensions(c, (type, d, field) => {
     if (type === ExtensionType.SUPPORTED_VERSIONS) {
       hello.selectedVersion = d.u16(field); // a single version, not a list, in a ServerHello

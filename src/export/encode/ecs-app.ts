@@ -45,7 +45,7 @@ const K = {
   ja4: key('tls.client.ja4'), ja3s: key('tls.server.ja3s'), ja3sString: key('weft.tls.server.ja3s_string'),
   nextProtocol: key('tls.next_protocol'), alpn: key('weft.tls.client.alpn'),
   versions: key('weft.tls.client.supported_versions'), ciphers: key('tls.client.supported_ciphers'),
-  established: key('tls.established'), sslv2: key('weft.tls.client.sslv2'), subject: key('tls.server.subject'),
+  established: key('tls.established'), resumed: key('tls.resumed'), sslv2: key('weft.tls.client.sslv2'), subject: key('tls.server.subject'),
   issuer: key('tls.server.issuer'), notBefore: key('tls.server.not_before'), notAfter: key('tls.server.not_after'),
   sha256: key('tls.server.hash.sha256'), serial: key('tls.server.x509.serial_number'),
   chain: key('weft.tls.server.chain_length'), tlsIncomplete: key('weft.tls.incomplete'), tlsError: key('weft.tls.error'),
@@ -131,7 +131,7 @@ function tls(r: TlsRecord): void {
   if (r.offeredAlpn.length > 0) w.words(K.alpn, r.offeredAlpn);
   if (r.supportedVersions.length > 0) w.words(K.versions, r.supportedVersions);
   if (r.supportedCiphers.length > 0) w.words(K.ciphers, r.supportedCiphers);
-  w.bool(K.established, r.established);
+  w.bool(K.established, r.established).bool(K.resumed, r.resumed);
   if (r.sslv2ClientHello) w.bool(K.sslv2, true);
   const c = r.serverCertificate;
   if (c !== undefined) {
