@@ -2,6 +2,7 @@
  * Which dissector sees which packet, and the per-connection state they keep.
  *
  *   UDP  port 53/5353/5355 ─► DNS message ─► DnsTransactions ─► dns record
+ *        (IP fragments of UDP datagrams are put back together first: IpReassembly)
  *        ports 67/68       ─► DHCP message ─► dhcp record
  *        any port, a QUIC long-header Initial from the client ─► QuicSession ─► quic record
  *   TCP  first payload of a connection decides, before any state is made:
@@ -25,6 +26,7 @@ import { DnsParseError, DnsTcpFramer, parseDnsMessage } from './dns/index.js';
 import { DnsTransactions, emptyDnsContext, type DnsPacketContext } from './dns-transactions.js';
 import { HttpConnectionParser, looksLikeHttpRequest, type HttpTransaction, type HttpTunnel } from './http/index.js';
 import { isIcmpError, readQuoted, type QuotedTuple } from './icmp-error.js';
+import { IpReassembly } from './ip-reassembly.js';
 import { QuicSession } from './quic-session.js';
 import { ReassemblyBudget, TcpDirection, type StreamConsumer } from './tcp-reassembly.js';
 import { TlsSession } from './tls-session.js';
@@ -130,6 +132,7 @@ export class Dissectors {
     ipVersion: 4, proto: 0, s0: 0, s1: 0, s2: 0, s3: 0, d0: 0, d1: 0, d2: 0, d3: 0, sport: 0, dport: 0, hasPorts: false,
   };
   private readonly maxSessions: number;
+  private readonly ipReassembly = new IpReassembly();
   /** TCP connections and QUIC sessions holding state now, and those refused at the limit. */
   private liveSessions = 0;
   private sessionsOverLimit = 0;
@@ -255,6 +258,8 @@ export class Dissectors {
       dpi_tls_malformed: this.tlsMalformed,
       dpi_quic_connections: this.quicConnections,
       dpi_sessions_over_limit: this.sessionsOverLimit,
+      dpi_ip_reassembled: this.ipReassembly.reassembled,
+      dpi_ip_reassembly_dropped: this.ipReassembly.dropped,
       dpi_icmp_errors: this.icmpErrors,
       dpi_icmp_errors_unreadable: this.icmpUnreadable,
     };
@@ -263,6 +268,7 @@ export class Dissectors {
   // ── UDP ─────────────────────────────────────────────────────────────────────────────────────
 
   private udp(view: PacketView, flow: number, generation: number, fromClient: boolean): AppProtocol {
+    if (view.isFragment) return this.udpFragment(view, flow, generation);
     const sp = view.srcPort;
     const dp = view.dstPort;
     if (isDnsPort(sp) || isDnsPort(dp)) {
@@ -273,6 +279,19 @@ export class Dissectors {
       return this.dhcp(view) ? AppProtocol.DHCP : AppProtocol.NONE;
     }
     return this.quicPacket(view, flow, generation, fromClient);
+  }
+
+  /** A fragment of a UDP datagram: once the datagram is whole, DNS in it is read like any other. */
+  private udpFragment(view: PacketView, flow: number, generation: number): AppProtocol {
+    const whole = this.ipReassembly.fragment(view);
+    if (whole === undefined || whole.length < 8) return AppProtocol.NONE;
+    const sp = (whole[0]! << 8) | whole[1]!;
+    const dp = (whole[2]! << 8) | whole[3]!;
+    if (!isDnsPort(sp) && !isDnsPort(dp)) return AppProtocol.NONE;
+    const ctx = fillContext(this.ctx, view, flow, generation);
+    ctx.senderPort = sp;
+    ctx.receiverPort = dp;
+    return this.dnsMessage(whole, 8, whole.length - 8, ctx) ? AppProtocol.DNS : AppProtocol.NONE;
   }
 
   /** QUIC on any port: a session starts at a client long-header packet of a version with Initial keys. */

@@ -19,13 +19,9 @@ function dnsCaptures(): string[] {
 /**
  * Known disagreements, each with its reason. Key: `capture id qname`.
  */
-const IP_FRAGMENTS = 'the response spans IPv6 fragments; weft attributes fragments to their flow but does not '
-  + 'reassemble IP payloads (foundation issue), so only the first fragment reaches the DNS parser, which '
-  + 'counts it malformed (dpi_dns_malformed); tshark reassembles';
-const ALLOWED = new Map<string, string>([
-  ['ipv6-frag-dns.pcap 40849 txtpadding_3230.n1.netalyzr.icsi.berkeley.edu', IP_FRAGMENTS],
-  ['ipv6-frag.pcap 0 undefined', IP_FRAGMENTS],
-]);
+// (None today. The two IPv6-fragmented responses of ipv6-frag-dns and ipv6-frag agree since the
+// dissectors put UDP datagrams back together from their fragments.)
+const ALLOWED = new Map<string, string>([]);
 
 test('dns records agree with tshark, transaction by transaction', { skip: CORPUS_SKIP }, async () => {
   let responses = 0;
@@ -69,6 +65,7 @@ test('dns records agree with tshark, transaction by transaction', { skip: CORPUS
   }
   process.stdout.write(`# dns records: ${responses} responses in the truth, ${agree} agree, ${allow.known.length} known disagreements (listed in the test), ${allow.failures.length} other\n`);
   assert.deepEqual(allow.failures, []);
+  assert.deepEqual(allow.stale(), [], 'allow-list entries that no longer occur');
   assert.ok(responses > 100, `only ${responses} DNS responses found in the corpus truth`);
 });
 

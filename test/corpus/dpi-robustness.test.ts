@@ -38,7 +38,7 @@ const DPI_COUNTERS = [
   'dpi_tcp_connections', 'dpi_reassembly_gaps', 'dpi_reassembly_gap_bytes', 'dpi_reassembly_overflow_bytes',
   'dpi_reassembly_duplicate_bytes', 'dpi_dns_messages', 'dpi_dns_malformed', 'dpi_dns_answered', 'dpi_dns_unanswered',
   'dpi_dns_response_only', 'dpi_dns_evicted', 'dpi_http_transactions', 'dpi_http_not_http', 'dpi_tls_handshakes',
-  'dpi_tls_malformed', 'dpi_quic_connections', 'dpi_dhcp_messages', 'dpi_dhcp_malformed', 'dpi_sessions_over_limit', 'dpi_icmp_errors',
+  'dpi_tls_malformed', 'dpi_quic_connections', 'dpi_dhcp_messages', 'dpi_dhcp_malformed', 'dpi_sessions_over_limit', 'dpi_ip_reassembled', 'dpi_ip_reassembly_dropped', 'dpi_icmp_errors',
   'dpi_icmp_errors_unreadable',
 ] as const;
 
