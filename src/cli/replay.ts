@@ -11,8 +11,8 @@ import { parseNumberFlag, type Io } from './io.js';
 export const REPLAY_HELP = `Usage: weft replay FILE... [options]
 
 Runs the whole pipeline (decode, flow metering, application dissectors) over capture files and
-writes one record per line (ECS field names): flow records and application records (dns, dhcp,
-...) as they end, then one stats record. FILE is a pcap or pcapng file,
+writes one record per line (ECS field names): flow records and application records (dns, http,
+tls, quic, dhcp, icmp) as they end, then one stats record. FILE is a pcap or pcapng file,
 optionally gzip-compressed, or '-' for standard input. Files are read in order as one run.
 
 Options:
@@ -24,8 +24,8 @@ ${SINK_URI_HELP.map((l) => `                            ${l}`).join('\n')}
   --max-flows N           flow table capacity; when full the least recently seen flow is
                           evicted (event.reason lack_of_resources) (default ${DEFAULT_FLOW_CONFIG.maxFlows})
   --observer NAME         observer.hostname on every record (default: this host's name)
-  --flows-only            meter flows only: no application dissectors (no dns records,
-                          no network.protocol on flows)
+  --flows-only            meter flows only: no application dissectors (no application
+                          records, no network.protocol on flows)
   -q, --quiet             no progress bar (it is shown only when stderr is a terminal anyway)
   -h, --help              this help
 
