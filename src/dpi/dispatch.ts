@@ -216,6 +216,20 @@ export class Dissectors {
     });
   }
 
+  /** Flow `flow` (of `generation`) ended: its connection's records are made now. */
+  flowEnded(flow: number, generation: number): void {
+    const c = this.conns[flow];
+    if (c !== undefined && this.marks[flow] === generation + 1) {
+      this.finish(c);
+      this.dropConn(flow);
+    }
+    const q = this.quic[flow];
+    if (q !== undefined && this.quicMarks[flow] === generation + 1) {
+      q.finish();
+      this.dropQuic(flow);
+    }
+  }
+
   /** Packet time moved to (sec, nsec): DNS queries that waited too long become records. */
   advance(sec: number, nsec: number): void {
     this.dns.advance(sec, nsec);

@@ -554,3 +554,21 @@ describe('FlowTable: final flush order', () => {
     assert.deepEqual(records.map((r) => r.sourcePort), expected);
   });
 });
+
+describe('FlowTable: onFlowEnd', () => {
+  it('tells the slot and generation of flows that end for good, not of active-timeout records', () => {
+    const { table, records, send, advance } = setup({ idleTimeoutMs: 5000, activeTimeoutMs: 1000 });
+    const ended: [number, number][] = [];
+    table.onFlowEnd = (slot, generation) => { ended.push([slot, generation]); };
+    send(c2s(0, SYN));
+    const slot = table.lastObservedFlow;
+    const generation = table.generationOf(slot);
+    send(s2c(1500, SYN | ACK)); // past the active timeout: a record, the flow goes on
+    assert.equal(records.length, 1);
+    assert.deepEqual(ended, []);
+    advance(10_000); // idle
+    assert.deepEqual(ended, [[slot, generation]]);
+    send(c2s(10_001, SYN)); // a new flow, maybe in the same slot: another generation
+    assert.notEqual(table.generationOf(table.lastObservedFlow), generation);
+  });
+});

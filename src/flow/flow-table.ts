@@ -360,6 +360,17 @@ export class FlowTable {
 
   // ── for the dissectors ─────────────────────────────────────────────────────────────────────
 
+  /**
+   * Called with (slot, generation) when a flow ends for good (idle, TCP end, eviction; not an
+   * active-timeout record, after which the flow goes on; not flushAll, whose caller knows), before
+   * the slot can be reused: state kept per slot elsewhere can be finished then.
+   */
+  onFlowEnd: ((slot: number, generation: number) => void) | null = null;
+
+  private ended(e: number): void {
+    this.onFlowEnd?.(e, this.coldU32[e * COLD_WORDS + C_GENERATION]!);
+  }
+
   /** The flow slot of the packet `observe` counted last, or -1 (not IP, or a fragment held back). */
   get lastObservedFlow(): number {
     return this.lastFlow;
@@ -609,12 +620,14 @@ export class FlowTable {
       const newSyn = proto === IPPROTO_TCP && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
       if (newSyn || this.endingFor(e, cs, cn) >= this.lingerNs) {
         this.emit(e, FlowEndReason.END_OF_FLOW);
+        this.ended(e);
         this.listRemove(LIST_ENDING, e);
         this.listAppend(LIST_ACTIVE, e);
         this.initFlow(e, fromA, proto, flags, sec, nsec, view, icmpWord);
       }
     } else if (this.idleFor(e, cs, cn) >= this.idleNs) {
       this.emit(e, FlowEndReason.IDLE_TIMEOUT);
+      this.ended(e);
       this.initFlow(e, fromA, proto, flags, sec, nsec, view, icmpWord);
       this.moveToTail(e);
     } else {
@@ -966,6 +979,7 @@ export class FlowTable {
   /** Emits flow e and frees its slot. */
   private expire(e: number, reason: FlowEndReason): void {
     this.emit(e, reason);
+    this.ended(e);
     const sb = (e << 7) + H_STATE;
     this.listRemove((this.hotU8[sb]! & ST_ENDING) !== 0 ? LIST_ENDING : LIST_ACTIVE, e);
     this.index.remove(this.warmU32[(e << WARM_SHIFT) + W_HASH]!, e);
