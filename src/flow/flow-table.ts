@@ -565,13 +565,7 @@ export class FlowTable {
 
   /** Builds the flow key of the packet in `probe` (canonical order); returns whether the sender is A. */
   private keyOf(view: PacketView, proto: number, ver: number, sp: number, dp: number): boolean {
-    const p = this.probe;
-    p[0] = view.interfaceIndex;
-    p[K_META] = ((view.vlanOuter & 0xfff) << 20) | ((view.vlanInner & 0xfff) << 8) | (proto & 0xff);
-    p[K_TUN] = ((view.tunnelType & 0xff) << 8) | ver;
-    p[3] = view.tunnelId;
-    p[4] = view.src0; p[5] = view.src1; p[6] = view.src2; p[7] = view.src3;
-    p[8] = view.dst0; p[9] = view.dst1; p[10] = view.dst2; p[11] = view.dst3;
+    putEndpointWords(this.probe, view, proto, ver);
     return this.canonicalize(sp, dp);
   }
 
@@ -884,12 +878,7 @@ export class FlowTable {
    */
   private fragment(view: PacketView, proto: number, ver: number, portsWord: number, icmpWord: number): number {
     const p = this.fragProbe;
-    p[0] = view.interfaceIndex;
-    p[K_META] = ((view.vlanOuter & 0xfff) << 20) | ((view.vlanInner & 0xfff) << 8) | (proto & 0xff);
-    p[K_TUN] = ((view.tunnelType & 0xff) << 8) | ver;
-    p[3] = view.tunnelId;
-    p[4] = view.src0; p[5] = view.src1; p[6] = view.src2; p[7] = view.src3;
-    p[8] = view.dst0; p[9] = view.dst1; p[10] = view.dst2; p[11] = view.dst3;
+    putEndpointWords(p, view, proto, ver);
     p[12] = view.fragId;
     const h = hashWords(p, FRAG_KEY_WORDS, HASH_SEED_FRAG);
     const ft = this.frag;
@@ -1099,6 +1088,19 @@ export class FlowTable {
       HEX_DIGIT[c >>> 4]!, HEX_DIGIT[c & 15]!, COLON, HEX_DIGIT[d >>> 4]!, HEX_DIGIT[d & 15]!, COLON,
       HEX_DIGIT[e >>> 4]!, HEX_DIGIT[e & 15]!, COLON, HEX_DIGIT[f >>> 4]!, HEX_DIGIT[f & 15]!);
   }
+}
+
+/**
+ * Words 0–11 of a flow key (and of a fragment key, which has the same head): observation point,
+ * VLANs + protocol, tunnel type + IP version, tunnel id, sender address, receiver address.
+ */
+function putEndpointWords(p: Uint32Array, view: PacketView, proto: number, ver: number): void {
+  p[0] = view.interfaceIndex;
+  p[K_META] = ((view.vlanOuter & 0xfff) << 20) | ((view.vlanInner & 0xfff) << 8) | (proto & 0xff);
+  p[K_TUN] = ((view.tunnelType & 0xff) << 8) | ver;
+  p[3] = view.tunnelId;
+  p[4] = view.src0; p[5] = view.src1; p[6] = view.src2; p[7] = view.src3;
+  p[8] = view.dst0; p[9] = view.dst1; p[10] = view.dst2; p[11] = view.dst3;
 }
 
 /**
