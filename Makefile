@@ -11,13 +11,15 @@ help:
 	@echo "make test   set up, build, and run every test"
 	@echo "make bench  set up, build, and run the benchmarks (with softflowd/pmacctd side by side)"
 	@echo "make setup  install missing Debian packages (as root) and npm dependencies"
-	@echo "make build  compile the TypeScript (and, later, the eBPF objects and the native bridge)"
+	@echo "make build  compile the TypeScript, the eBPF objects (clang) and the native bridge (node-gyp)"
 
 setup:
 	@scripts/setup.sh
 
 build: setup
 	@npx tsc -p tsconfig.json
+	@scripts/build-bpf.sh
+	@scripts/build-native.sh
 
 up: build
 	@bin/weft up

@@ -10,6 +10,7 @@ export const ErrorCode = {
   USAGE: 'ERR_USAGE',
   SINK_URI: 'ERR_SINK_URI',
   SINK_IO: 'ERR_SINK_IO',
+  NATIVE_UNAVAILABLE: 'ERR_NATIVE_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
