@@ -13,3 +13,4 @@ export {
   IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP,
   type CommunityIdOptions,
 } from './community-id.js';
+export { KernelFlows, type KernelFlowConfig, type KernelFlowCounters, type MonotonicToWall, type PointResolver } from './kernel-flows.js';

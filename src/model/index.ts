@@ -9,3 +9,5 @@ export * from './observation-point.js';
 export * from './flow-record.js';
 export * from './stats-record.js';
 export * from './app-record.js';
+export * from './event-record.js';
+export * from './kernel-abi.gen.js';

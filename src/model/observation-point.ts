@@ -18,4 +18,7 @@ export interface ObservationPoint {
   readonly snaplen: number;
   /** Sub-second digits of the interface's timestamps (6 µs, 9 ns, …). */
   readonly tsDigits: number;
+  /** Live sources: the interface's network namespace (inode, and its name when it has one). */
+  readonly netnsInode?: number;
+  readonly netnsName?: string;
 }

@@ -13,4 +13,5 @@ export interface StatsRecord {
 }
 
 /** Every owned record a sink may receive. */
-export type ExportRecord = import('./flow-record.js').FlowRecord | StatsRecord | import('./app-record.js').AppRecord;
+export type ExportRecord = import('./flow-record.js').FlowRecord | StatsRecord | import('./app-record.js').AppRecord
+  | import('./event-record.js').EventRecord;

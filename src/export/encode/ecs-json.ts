@@ -18,6 +18,7 @@ import { ascii, asciiBytes, num, raw, rfc3339, type ByteOutput } from './ascii.j
 import { ianaProtocolName } from './iana-protocols.js';
 import { writeAppRecord } from './ecs-app.js';
 import type { AppRecord } from '../../model/app-record.js';
+import { KernelEventAction, type EventRecord } from '../../model/event-record.js';
 
 /** TCP flag names in bit order (RFC 9293 §3.1, RFC 3168 for ECE/CWR). */
 const TCP_FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'] as const;
@@ -160,6 +161,7 @@ export class EcsJsonEncoder {
     switch (record.kind) {
       case 'flow': return this.encodeFlow(record);
       case 'stats': return this.encodeStats(record);
+      case 'event': return this.encodeEvent(record);
       default: {
         const out = this.scratch;
         out.used = 0;
@@ -302,6 +304,48 @@ export class EcsJsonEncoder {
     return `${s}}`;
   }
 
+  /** Kernel events are few (state changes, retransmissions, drops): built as a plain object. */
+  encodeEvent(r: EventRecord): string {
+    const o: Record<string, unknown> = {
+      '@timestamp': formatRfc3339(r.sec, r.nsec, r.tsDigits),
+      'event.kind': 'event',
+      'event.category': ['network'],
+      'event.type': r.action === KernelEventAction.PACKET_DROP ? ['denied'] : ['connection'],
+      'event.action': r.action,
+      'event.dataset': 'event',
+    };
+    if (r.ipVersion !== 0) {
+      o['network.type'] = `ipv${r.ipVersion}`;
+      o['network.transport'] = ianaProtocolName(r.ipProto);
+      o['network.iana_number'] = String(r.ipProto);
+      if (r.communityId !== '') o['network.community_id'] = r.communityId;
+      o['source.ip'] = r.sourceIp;
+      o['source.port'] = r.sourcePort;
+      o['destination.ip'] = r.destinationIp;
+      o['destination.port'] = r.destinationPort;
+    }
+    if (r.process !== undefined) {
+      o['process.pid'] = r.process.pid;
+      o['process.thread.id'] = r.process.tid;
+      o['process.name'] = r.process.name;
+      o['weft.process.cgroup_id'] = r.process.cgroupId;
+    }
+    if (r.oldState !== undefined) o['weft.tcp.old_state'] = r.oldState;
+    if (r.newState !== undefined) o['weft.tcp.new_state'] = r.newState;
+    if (r.socketCookie !== undefined) o['weft.socket.cookie'] = r.socketCookie;
+    if (r.dropReason !== undefined) {
+      o['weft.drop.reason'] = r.dropReason;
+      o['weft.drop.reason_code'] = r.dropReasonCode;
+      if (r.dropLocation !== undefined) o['weft.drop.location'] = r.dropLocation;
+    }
+    o['weft.netns.inode'] = r.netnsInode;
+    if (r.netnsName !== undefined) o['weft.netns.name'] = r.netnsName;
+    if (r.ifindex !== 0) o['observer.ingress.interface.id'] = String(r.ifindex);
+    if (r.interfaceName !== undefined) o['observer.ingress.interface.name'] = r.interfaceName;
+    const json = JSON.stringify(o);
+    return `${json.slice(0, -1)},${this.observerJson}}`;
+  }
+
   /** `,` + the observer fields of a point + `}`, as UTF-8 bytes, built once per point. */
   private observerTail(index: number): Uint8Array {
     const tail = Buffer.from(`,${this.observer(index)}}`, 'utf8');
@@ -320,6 +364,8 @@ export class EcsJsonEncoder {
       if (p.name !== undefined) s += `,"observer.ingress.interface.name":${JSON.stringify(p.name)}`;
       if (p.description !== undefined) s += `,"observer.ingress.interface.alias":${JSON.stringify(p.description)}`;
       s += `,"weft.observation_point":${index}`;
+      if (p.netnsInode !== undefined) s += `,"weft.netns.inode":${p.netnsInode}`;
+      if (p.netnsName !== undefined) s += `,"weft.netns.name":${JSON.stringify(p.netnsName)}`;
       if (p.file !== undefined) s += `,"weft.capture.file":${JSON.stringify(p.file)}`;
       if (p.section !== 0) s += `,"weft.capture.section":${p.section}`;
     }

@@ -23,7 +23,7 @@ export class JsonLinesSink implements Sink {
       if (record.kind === 'flow') {
         this.encoder.writeFlow(record, writer);
         writer.endLine();
-      } else if (record.kind !== 'stats') {
+      } else if (record.kind !== 'stats' && record.kind !== 'event') {
         this.encoder.writeApp(record, writer);
         writer.endLine();
       } else {
