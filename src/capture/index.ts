@@ -7,3 +7,5 @@
 export type { CaptureHandler, CaptureSummary } from './source.js';
 export * from './pcap-file/index.js';
 export * from './synthetic/index.js';
+export * from './kernel/index.js';
+export * from './live-pcap/index.js';

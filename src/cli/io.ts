@@ -20,3 +20,14 @@ export function parseNumberFlag(flag: string, text: string, min: number, integer
   }
   return n;
 }
+
+/** A duration flag: '30s', '5m', '1h', '250ms', or plain seconds. Returns milliseconds. */
+export function parseDuration(flag: string, text: string, allowZero = false): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  const unit = m?.[2] ?? 's';
+  const ms = m === null ? NaN : Number(m[1]) * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000);
+  if (!Number.isFinite(ms) || (ms === 0 && !allowZero)) {
+    throw new UsageError(`${flag}: expected a duration like 30s, 5m, 1h or 250ms, got '${text}'`);
+  }
+  return ms;
+}

@@ -1,7 +1,9 @@
 /**
  * The dependency direction of STYLE.md, checked on the sources: core imports nothing of ours;
  * model only core; the stage modules (capture, decode, dpi, flow, export) only model, core and
- * telemetry — never one another; only pipeline wires stages, only cli calls pipeline.
+ * telemetry — never one another (capture may use the native bridge: capture/kernel is its one
+ * user besides discovery's caller); only pipeline wires stages; agent composes the live agent;
+ * only cli calls pipeline and agent.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,13 +16,16 @@ const ALLOWED: Record<string, readonly string[]> = {
   core: [],
   model: ['core'],
   telemetry: ['core', 'model'],
-  capture: ['core', 'model', 'telemetry'],
+  native: ['core'],
+  discovery: ['core', 'model'],
+  capture: ['core', 'model', 'telemetry', 'native'],
   decode: ['core', 'model', 'telemetry'],
   flow: ['core', 'model', 'telemetry'],
   dpi: ['core', 'model', 'telemetry'],
   export: ['core', 'model', 'telemetry'],
   pipeline: ['core', 'model', 'telemetry', 'capture', 'decode', 'dpi', 'flow', 'export'],
-  cli: ['core', 'model', 'telemetry', 'capture', 'decode', 'dpi', 'flow', 'export', 'pipeline'],
+  agent: ['core', 'model', 'telemetry', 'native', 'discovery', 'capture', 'decode', 'dpi', 'flow', 'export', 'pipeline'],
+  cli: ['core', 'model', 'telemetry', 'native', 'capture', 'decode', 'dpi', 'flow', 'export', 'pipeline', 'agent'],
 };
 
 function sources(dir: string, out: string[] = []): string[] {

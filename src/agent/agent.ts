@@ -1,0 +1,442 @@
+/**
+ * The live agent: the composition root that turns a host's namespaces and interfaces into records.
+ *
+ *   discovery ──(every rescan, and when /var/run/netns changes)──► reconcile: attach new interfaces,
+ *                                                                  forget vanished ones
+ *   eBPF source:  kernel flow map ──(drain timer)──► KernelFlows ──► FlowRecord ─┐
+ *                 tap/event rings ──(native consumer)──► RingDecoder ─┬─ packets ─► LivePipeline ─► sinks
+ *                                                                  └─ events ──┘  (decode, dissect)
+ *   pcap source:  one libpcap capture per interface ──► LivePipeline (the TS flow table meters)
+ *   every statsInterval: a stats record with every stage's counters (kernel map full, ring
+ *   reserve failures, decode, dissectors, sinks)
+ *
+ * stop() (SIGINT/SIGTERM, --duration) drains the rings and the flow map one last time, ends every
+ * flow, writes the final stats and detaches everything. tcx links die with the process, so even a
+ * `kill -9` leaves nothing behind; legacy tc filters use a fixed handle and are replaced on start.
+ */
+import { watch, type FSWatcher } from "node:fs";
+
+import { AgentError, ErrorCode } from '../core/index.js';
+import {
+  KernelSensor, PcapLiveCapture, RingDecoder, readBtfEnum, probeCapabilities, defaultObjectPath,
+  type Capabilities, type PacketRule, type TcAttachment,
+} from '../capture/index.js';
+import { communityIdFromWords, KernelFlows } from '../flow/index.js';
+import { LivePipeline } from '../pipeline/live.js';
+import { matchesAny, parseLinks, scanNetns, type LinkInfo, type NetnsEntry } from '../discovery/index.js';
+import { loadBridge, type Bridge } from '../native/index.js';
+import { LinkType, type ObservationPoint, type StatsRecord } from '../model/index.js';
+import type { Sink } from '../export/index.js';
+
+export interface AgentOptions {
+  /** 'auto' picks eBPF when it can, else libpcap (and says why). */
+  readonly source: 'auto' | 'ebpf' | 'pcap';
+  /** Namespace names to observe ('host' = the agent's own); ['all'] = every namespace. */
+  readonly netns: readonly string[];
+  /** Interface name patterns (shell globs); empty = every interface. */
+  readonly ifaces: readonly string[];
+  readonly sinks: readonly Sink[];
+  readonly flowIdleMs: number;
+  readonly flowActiveMs: number;
+  /** Stats record interval; 0 = only at the end. */
+  readonly statsIntervalMs: number;
+  /** How often the kernel flow map is read. */
+  readonly drainIntervalMs: number;
+  /** How often namespaces and interfaces are rescanned (also on /var/run/netns changes). */
+  readonly rescanIntervalMs: number;
+  /** Tap: first N socket buffers of every flow go to the dissectors (0 = off), snaplen bytes each. */
+  readonly tapFirstPackets: number;
+  readonly snaplen: number;
+  /** Extra tap and block rules (the control plane's). */
+  readonly tapRules?: readonly PacketRule[];
+  readonly blockRules?: readonly PacketRule[];
+  /** libpcap source: tcpdump filter. */
+  readonly pcapFilter?: string;
+  readonly flowEntries: number;
+  /** Tap ring size in bytes (power of two ≥ page size; default 8 MiB). */
+  readonly tapRingBytes?: number;
+  readonly dissect: boolean;
+  readonly info: (line: string) => void;
+  readonly warn: (line: string) => void;
+  /** Tests: a bridge of their own, a slow consumer. */
+  readonly bridge?: Bridge;
+  readonly ringOptions?: { intervalMs?: number; batchBytes?: number; maxQueue?: number };
+  readonly onRingBatch?: (batch: Buffer) => void;
+}
+
+/** One observed interface. */
+interface Observed {
+  readonly key: string;
+  readonly netns: NetnsEntry;
+  readonly link: LinkInfo;
+  readonly point: number;
+  attachment?: TcAttachment;
+  capture?: PcapLiveCapture;
+}
+
+const DNS_PORT = 53;
+
+export class Agent {
+  readonly capabilities: Capabilities;
+  readonly source: 'ebpf' | 'pcap';
+  private readonly options: AgentOptions;
+  private readonly bridge: Bridge;
+  private readonly pipeline: LivePipeline;
+  private sensor: KernelSensor | undefined;
+  private flows: KernelFlows | undefined;
+  private decoder: RingDecoder | undefined;
+  private flowBuffers: { keys: Buffer; values: Buffer; deletes: Buffer } | undefined;
+  private readonly observed = new Map<string, Observed>();
+  /** (netns inode, ifindex) → observation point; the ring decoder and flow records use it. */
+  private readonly pointsByIface = new Map<number, Map<number, number>>();
+  private readonly netnsNames = new Map<number, string>();
+  private readonly ifaceNames = new Map<string, string>();
+  private readonly dropReasons: Map<number, string>;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private watcher: FSWatcher | undefined;
+  private readonly offset: { sec: number; nsec: number; monoNs: bigint; realNs: bigint };
+  private stopping: Promise<void> | undefined;
+  private readonly counters = { attach_failures: 0, interfaces_attached: 0, interfaces_detached: 0, netns_seen: 0, flow_drains: 0, flow_drain_ms_max: 0 };
+  private reconciling = false;
+
+  private constructor(options: AgentOptions, bridge: Bridge, capabilities: Capabilities, source: 'ebpf' | 'pcap') {
+    this.options = options;
+    this.bridge = bridge;
+    this.capabilities = capabilities;
+    this.source = source;
+    const clocks = bridge.clocks();
+    const offsetNs = clocks.realtimeNs - clocks.monotonicNs;
+    this.offset = { sec: Number(offsetNs / 1_000_000_000n), nsec: Number(offsetNs % 1_000_000_000n), monoNs: clocks.monotonicNs, realNs: clocks.realtimeNs };
+    this.dropReasons = source === 'ebpf' ? readBtfEnum('skb_drop_reason') : new Map();
+    this.pipeline = new LivePipeline({
+      meterPackets: source === 'pcap',
+      flow: { idleTimeoutMs: options.flowIdleMs, activeTimeoutMs: options.flowActiveMs },
+      dissect: options.dissect,
+      warn: options.warn,
+    }, options.sinks);
+  }
+
+  /** Probes the host, picks the source (saying why when it falls back), and loads the sensors. */
+  static async start(options: AgentOptions): Promise<Agent> {
+    let bridge = options.bridge;
+    let bridgeError: string | undefined;
+    if (bridge === undefined) {
+      try {
+        bridge = loadBridge();
+      } catch (error) {
+        bridgeError = (error as Error).message;
+      }
+    }
+    const capabilities = probeCapabilities(bridge, bridgeError, defaultObjectPath());
+    let source: 'ebpf' | 'pcap';
+    if (options.source === 'ebpf') {
+      if (capabilities.source !== 'ebpf') throw new AgentError(ErrorCode.USAGE, `--source ebpf: ${capabilities.fallbackReason ?? 'eBPF unavailable'}`);
+      source = 'ebpf';
+    } else if (options.source === 'pcap') {
+      source = 'pcap';
+    } else if (capabilities.source === 'replay') {
+      throw new AgentError(ErrorCode.NATIVE_UNAVAILABLE, `${capabilities.fallbackReason ?? 'no live source'}; use weft replay FILE`);
+    } else {
+      source = capabilities.source;
+      if (capabilities.fallbackReason !== undefined) options.info(capabilities.fallbackReason);
+    }
+    if (bridge === undefined) throw new AgentError(ErrorCode.NATIVE_UNAVAILABLE, bridgeError ?? 'the native bridge is not built (run make build)');
+    const agent = new Agent(options, bridge, capabilities, source);
+    try {
+      if (source === 'ebpf') agent.loadSensor();
+      agent.reconcile();
+    } catch (error) {
+      await agent.stop().catch(() => undefined);
+      throw error;
+    }
+    agent.startTimers();
+    return agent;
+  }
+
+  /** Interfaces being observed: netns name (or inode) and interface name. */
+  interfaces(): { netns: string; netnsInode: number; iface: string; ifindex: number; mode: string }[] {
+    return [...this.observed.values()].map((o) => ({
+      netns: o.netns.name ?? (o.netns.own ? 'host' : String(o.netns.inode)),
+      netnsInode: o.netns.inode,
+      iface: o.link.name,
+      ifindex: o.link.ifindex,
+      mode: o.attachment?.mode ?? 'pcap',
+    }));
+  }
+
+  get points(): readonly ObservationPoint[] {
+    return this.pipeline.points;
+  }
+
+  /** Replaces the block rules (enforcement) in the kernel. */
+  setBlockRules(rules: readonly PacketRule[]): void {
+    if (this.sensor === undefined) throw new AgentError(ErrorCode.USAGE, 'blocking needs the eBPF source');
+    this.sensor.setBlockRules(rules);
+  }
+
+  blockHits(count: number): number[] {
+    return this.sensor?.blockHits(count) ?? [];
+  }
+
+  /** Monotonic nanoseconds now, in the kernel's clock (rule expiry times are in it). */
+  monotonicNowNs(): number {
+    const c = this.bridge.clocks();
+    return Number(c.monotonicNs);
+  }
+
+  /** Reads the kernel flow map now (tests and shutdown; the timer does it otherwise). */
+  drainFlows(): void {
+    const sensor = this.sensor;
+    const flows = this.flows;
+    const buffers = this.flowBuffers;
+    if (sensor === undefined || flows === undefined || buffers === undefined) return;
+    const t0 = performance.now();
+    const n = sensor.readFlows(buffers.keys, buffers.values);
+    const deletes = flows.update(buffers.keys, buffers.values, n, this.monotonicNowNs(), buffers.deletes);
+    sensor.deleteFlows(buffers.deletes, deletes);
+    this.counters.flow_drains++;
+    this.counters.flow_drain_ms_max = Math.max(this.counters.flow_drain_ms_max, Math.round(performance.now() - t0));
+  }
+
+  /** Stops everything (idempotent): final drain, every flow ended, final stats, all detached. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  stats(): StatsRecord {
+    const now = Date.now();
+    const counters: Record<string, number> = { ...this.counters, interfaces_observed: this.observed.size };
+    Object.assign(counters, this.pipeline.counters());
+    if (this.sensor !== undefined) {
+      Object.assign(counters, this.sensor.counters());
+      const ring = this.sensor.ringStats();
+      if (ring !== undefined) {
+        counters['ring_batches'] = ring.batches;
+        counters['ring_records'] = ring.records;
+        counters['ring_queue_full_waits'] = ring.queueFullWaits;
+      }
+    }
+    if (this.decoder !== undefined) Object.assign(counters, this.decoder.counters);
+    if (this.flows !== undefined) Object.assign(counters, this.flows.counters());
+    let pcapDropped = 0;
+    let pcapIfDropped = 0;
+    for (const o of this.observed.values()) {
+      if (o.capture === undefined) continue;
+      try {
+        const s = o.capture.stats();
+        pcapDropped += s.dropped;
+        pcapIfDropped += s.ifDropped;
+      } catch { /* closing */ }
+    }
+    if (this.source === 'pcap') {
+      counters['pcap_dropped'] = pcapDropped;
+      counters['pcap_if_dropped'] = pcapIfDropped;
+    }
+    counters['source_ebpf'] = this.source === 'ebpf' ? 1 : 0;
+    return { kind: 'stats', sec: Math.floor(now / 1000), nsec: (now % 1000) * 1e6, tsDigits: 3, counters };
+  }
+
+  // ── internals ───────────────────────────────────────────────────────────────────────────────
+
+  private loadSensor(): void {
+    const o = this.options;
+    const sensor = KernelSensor.open(this.bridge, {
+      flowEntries: o.flowEntries,
+      tapRingBytes: o.tapRingBytes ?? 8 << 20,
+      eventRingBytes: 1 << 20,
+      flows: true,
+      tap: o.dissect || (o.tapRules?.length ?? 0) > 0,
+      block: true,
+      tcpEvents: this.capabilities.tracing,
+      dropEvents: this.capabilities.tracing && this.capabilities.dropReasons > 0,
+    });
+    this.sensor = sensor;
+    if (o.dissect) {
+      sensor.setTapFirst(o.tapFirstPackets, o.snaplen);
+      // DNS is worth every packet: a resolver's flow lives long, but each message matters.
+      sensor.setTapRules([
+        { id: 0, action: 'tap', portLow: DNS_PORT, portHigh: DNS_PORT, snaplen: o.snaplen },
+        ...(o.tapRules ?? []),
+      ]);
+    } else if (o.tapRules !== undefined) {
+      sensor.setTapRules(o.tapRules);
+    }
+    if (o.blockRules !== undefined) sensor.setBlockRules(o.blockRules);
+    this.flows = new KernelFlows(
+      { idleTimeoutNs: o.flowIdleMs * 1e6, activeTimeoutNs: o.flowActiveMs * 1e6, tcpLingerNs: Math.min(2000, o.flowIdleMs) * 1e6 },
+      { offsetSec: this.offset.sec, offsetNsec: this.offset.nsec },
+      (netns, ifindex) => this.pointOf(netns, ifindex),
+      (record) => this.pipeline.add(record),
+    );
+    this.flowBuffers = sensor.flowBuffers();
+    this.decoder = new RingDecoder({
+      offsetSec: this.offset.sec,
+      offsetNsec: this.offset.nsec,
+      pointOf: (netns, ifindex) => this.pointOf(netns, ifindex),
+      netnsName: (netns) => this.netnsNames.get(netns),
+      interfaceName: (netns, ifindex) => this.ifaceNames.get(`${netns}:${ifindex}`),
+      dropReasonName: (code) => (this.dropReasons.get(code) ?? `UNKNOWN_${code}`).replace(/^SKB_DROP_REASON_/, ''),
+      communityId: (ver, proto, s0, s1, s2, s3, d0, d1, d2, d3, sport, dport) =>
+        communityIdFromWords(ver, proto, s0, s1, s2, s3, d0, d1, d2, d3, sport, dport),
+    }, {
+      packet: (view) => this.pipeline.packet(view),
+      event: (record) => {
+        // Events of namespaces we do not observe are someone else's business.
+        if (this.pointsByIface.has(record.netnsInode)) this.pipeline.add(record);
+      },
+    });
+    const decoder = this.decoder;
+    const extra = o.onRingBatch;
+    sensor.startRings((batch) => {
+      extra?.(batch);
+      decoder.batch(batch);
+    }, o.ringOptions ?? {});
+  }
+
+  private pointOf(netns: number, ifindex: number): number {
+    return this.pointsByIface.get(netns)?.get(ifindex) ?? -1;
+  }
+
+  private selectedNetns(): NetnsEntry[] {
+    const wanted = this.options.netns;
+    const all = [...scanNetns().values()];
+    if (wanted.includes('all')) return all;
+    return all.filter((ns) => (ns.name !== undefined && matchesAny(ns.name, wanted)) || (ns.own && wanted.includes('host')));
+  }
+
+  /** Attaches to interfaces that appeared, forgets those that vanished. Never throws. */
+  private reconcile(): void {
+    if (this.reconciling || this.stopping !== undefined) return;
+    this.reconciling = true;
+    try {
+      const seen = new Set<string>();
+      const namespaces = this.selectedNetns();
+      this.counters.netns_seen = namespaces.length;
+      for (const ns of namespaces) {
+        let links: LinkInfo[];
+        try {
+          links = parseLinks(this.bridge.netlinkDump(ns.own ? undefined : ns.path, 'link'));
+        } catch {
+          continue; // the namespace went away between the scan and the dump
+        }
+        if (ns.name !== undefined) this.netnsNames.set(ns.inode, ns.name);
+        for (const link of links) {
+          if (this.options.ifaces.length > 0 && !matchesAny(link.name, this.options.ifaces)) continue;
+          const key = `${ns.inode}:${link.ifindex}:${link.name}`;
+          seen.add(key);
+          if (!this.observed.has(key)) this.observe(key, ns, link);
+        }
+      }
+      for (const [key, o] of this.observed) {
+        if (seen.has(key)) continue;
+        this.forget(o);
+        this.observed.delete(key);
+      }
+    } finally {
+      this.reconciling = false;
+    }
+  }
+
+  private observe(key: string, ns: NetnsEntry, link: LinkInfo): void {
+    const index = this.pipeline.points.length;
+    const netnsPath = ns.own ? undefined : ns.path;
+    let attachment: TcAttachment | undefined;
+    let capture: PcapLiveCapture | undefined;
+    try {
+      if (this.sensor !== undefined) {
+        attachment = this.sensor.attach(netnsPath, link.ifindex);
+      } else {
+        capture = new PcapLiveCapture(this.bridge, {
+          iface: link.name, point: index, snaplen: this.options.snaplen,
+          ...(netnsPath !== undefined && { netnsPath }),
+          ...(this.options.pcapFilter !== undefined && { filter: this.options.pcapFilter }),
+        }, this.pipeline);
+      }
+    } catch (error) {
+      this.counters.attach_failures++;
+      this.options.warn(`${ns.name ?? ns.inode}/${link.name}: cannot attach: ${(error as Error).message}`);
+      return;
+    }
+    const linkType = capture?.linkType ?? (link.arphrd === 1 || link.arphrd === 772 ? LinkType.ETHERNET : LinkType.RAW);
+    const point: ObservationPoint = {
+      index, interfaceId: link.ifindex, section: 0, linkType, name: link.name,
+      ...(link.kind !== '' && { description: link.kind }),
+      snaplen: this.options.snaplen, tsDigits: 9, netnsInode: ns.inode,
+      ...(ns.name !== undefined && { netnsName: ns.name }),
+    };
+    this.pipeline.interface(point);
+    let byIface = this.pointsByIface.get(ns.inode);
+    if (byIface === undefined) this.pointsByIface.set(ns.inode, (byIface = new Map()));
+    byIface.set(link.ifindex, index);
+    this.ifaceNames.set(`${ns.inode}:${link.ifindex}`, link.name);
+    const o: Observed = { key, netns: ns, link, point: index };
+    if (attachment !== undefined) o.attachment = attachment;
+    if (capture !== undefined) o.capture = capture;
+    this.observed.set(key, o);
+    this.counters.interfaces_attached++;
+  }
+
+  /** An interface (or its namespace) went away: detach what is left. Its flows end by timeout. */
+  private forget(o: Observed): void {
+    this.counters.interfaces_detached++;
+    if (o.attachment !== undefined) {
+      try {
+        this.sensor?.detach(o.attachment);
+      } catch { /* already gone with the interface */ }
+    }
+    if (o.capture !== undefined) void o.capture.close().catch(() => undefined);
+  }
+
+  private startTimers(): void {
+    const o = this.options;
+    const every = (ms: number, fn: () => void): void => {
+      const t = setInterval(() => {
+        try {
+          fn();
+        } catch (error) {
+          o.warn((error as Error).message);
+        }
+      }, ms);
+      this.timers.push(t);
+    };
+    every(o.rescanIntervalMs, () => this.reconcile());
+    if (this.sensor !== undefined) every(o.drainIntervalMs, () => this.drainFlows());
+    every(250, () => {
+      const now = Date.now();
+      this.pipeline.tick(Math.floor(now / 1000), (now % 1000) * 1e6);
+    });
+    if (o.statsIntervalMs > 0) every(o.statsIntervalMs, () => this.pipeline.add(this.stats()));
+    try {
+      this.watcher = watch('/var/run/netns', () => setImmediate(() => this.reconcile()));
+      this.watcher.on('error', () => undefined);
+    } catch { /* no such folder yet: the rescan timer covers it */ }
+  }
+
+  private async shutdown(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers.length = 0;
+    this.watcher?.close();
+    const sensor = this.sensor;
+    if (sensor !== undefined) {
+      await sensor.stopRings(); // everything in the rings reaches the pipeline first
+      this.drainFlows();
+      this.flows?.flushAll();
+    }
+    for (const o of this.observed.values()) if (o.capture !== undefined) await o.capture.close().catch(() => undefined);
+    await this.pipeline.finish();
+    this.pipeline.add(this.stats());
+    await this.pipeline.finish();
+    if (sensor !== undefined) {
+      for (const o of this.observed.values()) {
+        if (o.attachment === undefined) continue;
+        try {
+          sensor.detach(o.attachment);
+        } catch { /* gone with its interface */ }
+      }
+      await sensor.close();
+    }
+    this.observed.clear();
+  }
+}
+

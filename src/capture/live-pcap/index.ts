@@ -1,0 +1,1 @@
+export { PcapLiveCapture, type PcapLiveOptions } from './pcap-live.js';
