@@ -64,6 +64,7 @@ NAPI_MODULE_INIT()
 		FN("mapDelete", js_map_delete),
 		FN("mapLookupBatch", js_map_lookup_batch),
 		FN("mapDeleteBatch", js_map_delete_batch),
+		FN("bpfObjectExists", js_bpf_object_exists),
 		FN("attachTc", js_attach_tc),
 		FN("attachTracing", js_attach_tracing),
 		FN("detach", js_detach),

@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -636,4 +637,34 @@ napi_value js_map_delete_batch(napi_env env, napi_callback_info info)
 	}
 	obj_unlock();
 	return make_u32(env, deleted);
+}
+
+/*
+ * bpfObjectExists('prog'|'link', id): whether the kernel still holds that program or link. The
+ * agent's tests use it to prove a killed agent left nothing behind (bpftool 7.1 cannot list tcx
+ * links, and the id iteration stops early on this kernel).
+ */
+napi_value js_bpf_object_exists(napi_env env, napi_callback_info info)
+{
+	size_t argc = 2;
+	napi_value argv[2], out;
+	char kind[8];
+	uint32_t id;
+
+	NAPI_TRY(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+	if (!arg_string(env, argv[0], "kind", kind, sizeof(kind)) || !arg_u32(env, argv[1], "id", &id))
+		return NULL;
+	bool link = strcmp(kind, "link") == 0;
+	if (!link && strcmp(kind, "prog") != 0) {
+		napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "kind must be 'prog' or 'link'");
+		return NULL;
+	}
+	int fd = link ? bpf_link_get_fd_by_id(id) : bpf_prog_get_fd_by_id(id);
+	int err = fd < 0 ? errno : 0;
+	if (fd >= 0)
+		close(fd);
+	else if (err != ENOENT)
+		return throw_errno(env, err, link ? "bpf_link_get_fd_by_id" : "bpf_prog_get_fd_by_id", "id %u", id);
+	NAPI_TRY(env, napi_get_boolean(env, fd >= 0, &out));
+	return out;
 }

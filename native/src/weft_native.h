@@ -119,6 +119,7 @@ napi_value js_map_update(napi_env env, napi_callback_info info);
 napi_value js_map_delete(napi_env env, napi_callback_info info);
 napi_value js_map_lookup_batch(napi_env env, napi_callback_info info);
 napi_value js_map_delete_batch(napi_env env, napi_callback_info info);
+napi_value js_bpf_object_exists(napi_env env, napi_callback_info info);
 
 /* ---- attach.c ------------------------------------------------------------------------------- */
 

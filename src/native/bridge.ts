@@ -183,6 +183,12 @@ export interface Bridge {
   mapDeleteBatch(obj: ObjectHandle, map: string, keys: Buffer, count: number): number;
 
   /**
+   * Whether the kernel still holds the program or link with this id (ids as /proc/PID/fdinfo shows
+   * them). Tests prove with it that a killed agent left nothing behind.
+   */
+  bpfObjectExists(kind: 'prog' | 'link', id: number): boolean;
+
+  /**
    * Attaches a SEC("tc") program to an interface of a namespace, from a dedicated pthread that setns()'s there (never a
    * libuv pool thread). 'auto' tries tcx, then legacy clsact + cls_bpf with BPF_TC_F_REPLACE.
    */
