@@ -227,6 +227,36 @@ describe('eBPF agent: namespaces come and go; kernel drops', { skip }, () => {
     }
   });
 
+  test('block rules drop matching packets in the kernel (dry-run only counts), hits are counted, expiry is honoured', async () => {
+    const sink = new MemorySink();
+    const agent = await Agent.start(agentOptions(net, sink, { netns: [net.a.name] }));
+    try {
+      const port = 5321;
+      // dry-run: counted, passed on
+      agent.setBlockRules([{ id: 1, action: 'count', protocol: 17, portLow: port, portHigh: port, address: net.b.ipv4 }]);
+      const counted = await runUdpWorkload(net, { count: 30, size: 50, port });
+      assert.equal(counted.serverReceived, 30, 'dry-run passes every datagram');
+      assert.deepEqual(agent.blockHits(1), [30]);
+      // drop: nothing reaches the server; the flow still shows what was sent (metered before the verdict)
+      agent.setBlockRules([{ id: 2, action: 'drop', protocol: 17, portLow: port, portHigh: port, address: `${net.b.ipv4.replace(/\.\d+$/, '.0')}`, prefixLength: 24 }]);
+      const blocked = await runUdpWorkload(net, { count: 25, size: 50, port, timeoutMs: 3000 }).catch((e: Error) => e);
+      assert.ok(blocked instanceof Error || blocked.serverReceived === 0, 'the server got nothing');
+      assert.deepEqual(agent.blockHits(1), [25]);
+      // a rule that expires 300 ms from now: dropped before, passed after (the kernel checks the deadline)
+      agent.setBlockRules([{ id: 3, action: 'drop', protocol: 17, portLow: port, portHigh: port, expiresMonoNs: agent.monotonicNowNs() + 300e6 }]);
+      await new Promise((r) => setTimeout(r, 400));
+      const after = await runUdpWorkload(net, { count: 10, size: 50, port });
+      assert.equal(after.serverReceived, 10, 'an expired rule no longer drops');
+      assert.deepEqual(agent.blockHits(1), [0]);
+      const stats = agent.stats().counters;
+      assert.equal(stats['kernel_block_dropped'], 25);
+      assert.equal(stats['kernel_block_counted'], 30);
+      agent.setBlockRules([]);
+    } finally {
+      await agent.stop();
+    }
+  });
+
   test('a UDP datagram to a closed port is reported as a kernel drop with its reason and namespace', async () => {
     const sink = new MemorySink();
     const agent = await Agent.start(agentOptions(net, sink));

@@ -54,7 +54,9 @@ export function readBtfEnum(enumName: string, path = '/sys/kernel/btf/vmlinux'):
       const member = kind === KIND_ENUM ? 8 : 12;
       for (let i = 0; i < vlen; i++) {
         const m = p + 12 + i * member;
-        out.set(blob.readInt32LE(m + 4), name(blob.readUInt32LE(m)));
+        // kind_flag (bit 31 of info) marks a signed enum; drop reasons are unsigned (SUBSYS_MASK is 0xffff0000).
+        const value = (info >>> 31) === 1 ? blob.readInt32LE(m + 4) : blob.readUInt32LE(m + 4);
+        out.set(value, name(blob.readUInt32LE(m)));
       }
       return out;
     }

@@ -72,6 +72,7 @@ export class KernelSensor {
   private readonly u32Key = Buffer.alloc(4);
   private readonly counterValues: Buffer;
   private readonly ruleValue = Buffer.alloc(WEFT_RULE_SIZE);
+  private blockRuleIds: number[] = [];
 
   private constructor(bridge: Bridge, object: ObjectHandle, flowCapacity: number) {
     this.bridge = bridge;
@@ -147,9 +148,17 @@ export class KernelSensor {
 
   setBlockRules(rules: readonly PacketRule[]): void {
     this.writeRules('block_rules', rules, WEFT_SETTINGS_BLOCK_RULES);
+    // A slot's hit counter belongs to the rule in it: a new rule there starts from zero.
+    const zero = Buffer.alloc(8 * this.cpus);
+    for (let i = 0; i < rules.length; i++) {
+      if (this.blockRuleIds[i] === rules[i]!.id) continue;
+      this.u32Key.writeUInt32LE(i, 0);
+      this.bridge.mapUpdate(this.object, 'block_hits', this.u32Key, zero, 0);
+    }
+    this.blockRuleIds = rules.map((r) => r.id);
   }
 
-  /** Packets that matched each block rule slot so far (summed over CPUs). */
+  /** Packets that matched each block rule so far, in the order of the last setBlockRules (summed over CPUs). */
   blockHits(slots: number): number[] {
     const out: number[] = [];
     for (let i = 0; i < slots; i++) out.push(this.sumPerCpu('block_hits', i));
