@@ -298,53 +298,76 @@ static __always_inline int addr_matches(const struct weft_rule *r, const __u8 *a
 	       ((w[2] & r->mask[2]) == r->addr[2]) && ((w[3] & r->mask[3]) == r->addr[3]);
 }
 
-static __always_inline int rule_matches(const struct weft_rule *r, const struct parsed *p, __u64 now)
+static __always_inline int rule_matches(const struct weft_rule *r, const struct weft_flow_key *key, __u64 now)
 {
 	if (r->action == WEFT_RULE_ACTION_NONE)
 		return 0;
 	if (r->expires_ns && now >= r->expires_ns)
 		return 0;
-	if (r->netns && r->netns != p->key.netns)
+	if (r->netns && r->netns != key->netns)
 		return 0;
-	if (r->ifindex && r->ifindex != p->key.ifindex)
+	if (r->ifindex && r->ifindex != key->ifindex)
 		return 0;
-	if (r->directions && !(r->directions & (1 << p->key.direction)))
+	if (r->directions && !(r->directions & (1 << key->direction)))
 		return 0;
-	if (r->l4proto && r->l4proto != p->key.l4proto)
+	if (r->l4proto && r->l4proto != key->l4proto)
 		return 0;
 	if (r->port_hi) {
-		int s = p->key.sport >= r->port_lo && p->key.sport <= r->port_hi;
-		int d = p->key.dport >= r->port_lo && p->key.dport <= r->port_hi;
+		int s = key->sport >= r->port_lo && key->sport <= r->port_hi;
+		int d = key->dport >= r->port_lo && key->dport <= r->port_hi;
 		if (!s && !d)
 			return 0;
 	}
 	if (r->mask[0] | r->mask[1] | r->mask[2] | r->mask[3]) {
-		if (!addr_matches(r, p->key.src) && !addr_matches(r, p->key.dst))
+		if (!addr_matches(r, key->src) && !addr_matches(r, key->dst))
 			return 0;
 	}
+	return 1;
+}
+
+/* The rule arrays are scanned with bpf_loop: the verifier checks the callback once instead of
+ * walking 64 unrolled iterations (which made loading take seconds). */
+struct rule_scan {
+	struct weft_flow_key key;
+	__u64 now;
+	void *rules;
+	__u32 found;
+	__u32 slot;
+};
+
+static long scan_rules(__u32 index, void *ctx)
+{
+	struct rule_scan *scan = ctx;
+	__u32 slot = index;
+	struct weft_rule *r = bpf_map_lookup_elem(scan->rules, &slot);
+	if (!r || !rule_matches(r, &scan->key, scan->now))
+		return 0;
+	scan->found = 1;
+	scan->slot = slot;
 	return 1;
 }
 
 /* 4. Returns TC_ACT_SHOT when a drop rule matches. */
 static __always_inline int enforce(const struct parsed *p, __u32 in_use, __u64 now)
 {
-	for (__u32 i = 0; i < WEFT_MAX_RULES; i++) {
-		if (i >= in_use)
-			break;
-		__u32 slot = i;
-		struct weft_rule *r = bpf_map_lookup_elem(&block_rules, &slot);
-		if (!r || !rule_matches(r, p, now))
-			continue;
-		__u64 *hits = bpf_map_lookup_elem(&block_hits, &slot);
-		if (hits)
-			*hits += 1;
-		if (r->action == WEFT_RULE_ACTION_DROP) {
-			count(WEFT_CTR_BLOCK_DROPPED);
-			return TC_ACT_SHOT;
-		}
-		count(WEFT_CTR_BLOCK_COUNTED);
+	struct rule_scan scan = { .key = p->key, .now = now, .rules = &block_rules };
+	if (in_use > WEFT_MAX_RULES)
+		in_use = WEFT_MAX_RULES;
+	bpf_loop(in_use, scan_rules, &scan, 0);
+	if (!scan.found)
 		return TC_ACT_UNSPEC;
+	__u32 slot = scan.slot;
+	struct weft_rule *r = bpf_map_lookup_elem(&block_rules, &slot);
+	if (!r)
+		return TC_ACT_UNSPEC;
+	__u64 *hits = bpf_map_lookup_elem(&block_hits, &slot);
+	if (hits)
+		*hits += 1;
+	if (r->action == WEFT_RULE_ACTION_DROP) {
+		count(WEFT_CTR_BLOCK_DROPPED);
+		return TC_ACT_SHOT;
 	}
+	count(WEFT_CTR_BLOCK_COUNTED);
 	return TC_ACT_UNSPEC;
 }
 
@@ -395,14 +418,19 @@ fail:
 static __always_inline void tap(struct __sk_buff *skb, const struct parsed *p, const struct weft_settings *s,
 				int fresh, __u64 skbs_before, __u64 now)
 {
-	for (__u32 i = 0; i < WEFT_MAX_RULES; i++) {
-		if (i >= s->tap_rules)
-			break;
-		__u32 slot = i;
-		struct weft_rule *r = bpf_map_lookup_elem(&tap_rules, &slot);
-		if (r && rule_matches(r, p, now)) {
-			tap_copy(skb, p, r->snaplen, WEFT_TAP_REASON_RULE, r->id, now);
-			return;
+	__u32 in_use = s->tap_rules;
+	if (in_use) {
+		struct rule_scan scan = { .key = p->key, .now = now, .rules = &tap_rules };
+		if (in_use > WEFT_MAX_RULES)
+			in_use = WEFT_MAX_RULES;
+		bpf_loop(in_use, scan_rules, &scan, 0);
+		if (scan.found) {
+			__u32 slot = scan.slot;
+			struct weft_rule *r = bpf_map_lookup_elem(&tap_rules, &slot);
+			if (r) {
+				tap_copy(skb, p, r->snaplen, WEFT_TAP_REASON_RULE, r->id, now);
+				return;
+			}
 		}
 	}
 	if (s->tap_first_packets && (fresh || skbs_before < s->tap_first_packets))

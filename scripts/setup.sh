@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 
 # libndpi-bin: nDPI's ndpiReader, a peer of `make bench` (bench/run.ts, tool "ndpi").
 # ethtool, iperf3: test/support/netns.ts toggles GSO/TSO/GRO on test veths; iperf3 is a traffic peer for netns tests.
-DEB_PACKAGES=(clang llvm libbpf-dev libpcap-dev bpftool nats-server tshark nfdump softflowd pmacct libndpi-bin iproute2 gzip ethtool iperf3)
+# make, g++, python3: node-gyp builds the native bridge (native/) with them.
+DEB_PACKAGES=(clang llvm libbpf-dev libpcap-dev bpftool nats-server tshark nfdump softflowd pmacct libndpi-bin iproute2 gzip ethtool iperf3
+  make g++ python3)
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do

@@ -23,7 +23,7 @@ weft instruments network traffic where it is generated and turns it into telemet
 flow records and application metadata with Elastic Common Schema field names.
 
 Commands:
-${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`).join('\n')}
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`).join('\n')}
 
 Options:
   -h, --help     this help ('weft COMMAND --help' for a command's own options)
