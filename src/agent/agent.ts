@@ -25,7 +25,7 @@ import { communityIdFromWords, KernelFlows } from '../flow/index.js';
 import { LivePipeline } from '../pipeline/live.js';
 import { matchesAny, parseLinks, scanNetns, type LinkInfo, type NetnsEntry } from '../discovery/index.js';
 import { loadBridge, type Bridge } from '../native/index.js';
-import { LinkType, type ObservationPoint, type StatsRecord } from '../model/index.js';
+import { KernelEventAction, LinkType, type EventProcess, type EventRecord, type ObservationPoint, type StatsRecord } from '../model/index.js';
 import type { Sink } from '../export/index.js';
 
 export interface AgentOptions {
@@ -75,6 +75,8 @@ interface Observed {
 }
 
 const DNS_PORT = 53;
+/** Listening sockets remembered for attributing accepted connections. */
+const MAX_LISTENERS = 65_536;
 
 export class Agent {
   readonly capabilities: Capabilities;
@@ -92,6 +94,8 @@ export class Agent {
   private readonly netnsNames = new Map<number, string>();
   private readonly ifaceNames = new Map<string, string>();
   private readonly dropReasons: Map<number, string>;
+  /** netns:port → the process that called listen() there (see attribute()). */
+  private readonly listeners = new Map<string, EventProcess>();
   private readonly timers: NodeJS.Timeout[] = [];
   private watcher: FSWatcher | undefined;
   private readonly offset: { sec: number; nsec: number; monoNs: bigint; realNs: bigint };
@@ -233,7 +237,15 @@ export class Agent {
       counters['pcap_dropped'] = pcapDropped;
       counters['pcap_if_dropped'] = pcapIfDropped;
     }
+    // The capability report travels with the stats (numbers, as every counter): 1 = available.
+    const c = this.capabilities;
     counters['source_ebpf'] = this.source === 'ebpf' ? 1 : 0;
+    counters['cap_btf'] = c.btf ? 1 : 0;
+    counters['cap_tcx'] = c.tcx ? 1 : 0;
+    counters['cap_ringbuf'] = c.ringbuf ? 1 : 0;
+    counters['cap_tp_btf'] = c.tracing ? 1 : 0;
+    counters['cap_drop_reasons'] = c.dropReasons;
+    counters['cap_bpf_privileges'] = c.capabilities.includes('BPF') || c.capabilities.includes('SYS_ADMIN') ? 1 : 0;
     return { kind: 'stats', sec: Math.floor(now / 1000), nsec: (now % 1000) * 1e6, tsDigits: 3, counters };
   }
 
@@ -283,7 +295,7 @@ export class Agent {
       packet: (view) => this.pipeline.packet(view),
       event: (record) => {
         // Events of namespaces we do not observe are someone else's business.
-        if (this.pointsByIface.has(record.netnsInode)) this.pipeline.add(record);
+        if (this.pointsByIface.has(record.netnsInode)) this.pipeline.add(this.attribute(record));
       },
     });
     const decoder = this.decoder;
@@ -292,6 +304,27 @@ export class Agent {
       extra?.(batch);
       decoder.batch(batch);
     }, o.ringOptions ?? {});
+  }
+
+  /**
+   * Accepted connections change state in softirq, where the current task is whoever was
+   * interrupted; but they belong to the process listening on their local port, which the LISTEN
+   * transition (a system call) named. Bounded: one entry per listening socket.
+   */
+  private attribute(record: EventRecord): EventRecord {
+    if (record.action !== KernelEventAction.TCP_STATE) return record;
+    const key = `${record.netnsInode}:${record.sourcePort}`;
+    if (record.newState === 'LISTEN' && record.process !== undefined) {
+      if (this.listeners.size < MAX_LISTENERS) this.listeners.set(key, record.process);
+      return record;
+    }
+    if (record.oldState === 'LISTEN' && record.newState === 'CLOSE') {
+      this.listeners.delete(key);
+      return record;
+    }
+    if (record.process !== undefined || record.oldState === 'CLOSE' || record.newState === 'SYN_SENT') return record;
+    const listener = this.listeners.get(key);
+    return listener === undefined ? record : { ...record, process: listener };
   }
 
   private pointOf(netns: number, ifindex: number): number {

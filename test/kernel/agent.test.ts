@@ -82,7 +82,7 @@ function assertExact(sink: MemorySink, agent: Agent, net: TestNet, forward: Flow
 for (const gso of [true, false]) {
   describe(`eBPF agent, GSO ${gso ? 'on' : 'off'}: exact flows, DNS records, TCP state events`, { skip }, () => {
     let net: TestNet;
-    before(async () => { net = await createTestNet({ gso }); });
+    before(async () => { net = await createTestNet({ gso, ipv6: true }); });
     after(async () => { await net?.destroy(); });
 
     test('TCP connections, a UDP burst and DNS queries are measured exactly in both namespaces', async () => {
@@ -95,10 +95,15 @@ for (const gso of [true, false]) {
         const tcp = await runTcpWorkload(net, { connections: [{ request: 1, response: 0 }, { request: 1000, response: 100 }, { request: 1_000_000, response: 20_000 }] });
         assert.ok(tcp.exact, `the generator's own truth is exact: ${tcp.connections.flatMap((c) => c.problems).join('; ')}`);
         const udp = await runUdpWorkload(net, { count: 300, size: 512, replySize: 64 });
+        const udp6 = await runUdpWorkload(net, { count: 100, size: 1000, family: 6, port: 5302 });
+        const tcp6 = await runTcpWorkload(net, { connections: [{ request: 200_000, response: 300 }], family: 6, port: 5202, basePort: 41000 });
+        assert.ok(tcp6.exact);
         const dns = await runDnsWorkload(net, { queries: [{ name: 'one.weft.test', qtype: 'A' }, { name: 'two.weft.test', qtype: 'A' }, { name: 'gone.invalid', qtype: 'A' }] });
         await agent.stop();
         for (const c of tcp.connections) assertExact(sink, agent, net, c.forward, c.reverse, `TCP ${c.request}/${c.response} bytes`);
         assertExact(sink, agent, net, udp.forward, udp.reverse, 'UDP burst');
+        assertExact(sink, agent, net, udp6.forward, udp6.reverse, 'UDP over IPv6');
+        assertExact(sink, agent, net, tcp6.connections[0]!.forward, tcp6.connections[0]!.reverse, 'TCP over IPv6');
         assertExact(sink, agent, net, dns.forward, dns.reverse, 'DNS flow');
 
         const dnsRecords = sink.records.filter((r): r is DnsRecord => r.kind === 'dns');
@@ -122,6 +127,8 @@ for (const gso of [true, false]) {
         const server = events.filter((e) => e.action === 'tcp-state-change' && e.sourcePort === conn.forward.dport && e.destinationPort === conn.forward.sport);
         assert.ok(server.some((e) => e.newState === 'ESTABLISHED'), 'server side established');
         assert.ok(server.every((e) => e.netnsInode === net.b.inode), 'server events carry namespace b');
+        const accepted = server.find((e) => e.oldState === 'SYN_RECV' && e.newState === 'ESTABLISHED');
+        assert.equal(accepted?.process?.name, 'node', 'an accepted connection belongs to the process that listens on its port');
         const stats = sink.records.find((r) => r.kind === 'stats');
         assert.ok(stats !== undefined && stats.kind === 'stats');
         assert.equal(stats.counters['kernel_flow_map_full'], 0);
