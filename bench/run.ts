@@ -15,8 +15,10 @@
  *  5. When tshark or ndpiReader is selected: the same on the largest capture of the shared corpus.
  *  6. In-process microbenchmarks: decode.bench (read / decode / flow stages) and dpi.bench (DNS
  *     messages/s, TLS ClientHellos/s), on the first workload.
+ *  7. The live agent (live.bench: iperf3 with and without it, its CPU at fixed packet rates, tap
+ *     records/s into JS, draining 100k kernel flows), in network namespaces of its own; as root only.
  *
- * Usage: node dist/bench/run.js [--quick] [--sizes 1m,10m] [--runs N] [--tools weft,weft-flows,softflowd,…]
+ * Usage: node dist/bench/run.js [--quick] [--sizes 1m,10m] [--runs N] [--tools weft,weft-flows,softflowd,…,live]
  * Env:   WEFT_BENCH_SIZES, WEFT_BENCH_RUNS, WEFT_BENCH_TOOLS (same meanings). Peers that are not
  *        installed are skipped with one line. All network traffic stays on 127.0.0.1.
  */
@@ -33,6 +35,8 @@ import type { Truth } from './generate.js';
 // Type only: the harness must run even while src/ is mid-change, so it never loads the pipeline.
 import type { StageResult } from './decode.bench.js';
 import type { DpiBenchOutput } from './dpi.bench.js';
+// live.bench loads src/ and test/support lazily, inside its run: importing its formatter loads neither.
+import { formatLiveTable, type LiveBenchOutput } from './live.bench.js';
 
 /** Repository root (this file runs as dist/bench/run.js). */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -56,6 +60,8 @@ type Tool = (typeof TOOLS)[number];
 const SLOW_PEERS: readonly Tool[] = ['tshark-conv', 'tshark-fields', 'ndpi'];
 /** tshark -T fields needs ≈ 30 s per million packets: the 10m file would take minutes per run. */
 const SLOW_PEER_MAX_PACKETS = 1_000_000;
+/** Steps `--tools` may also name (not tools run on a workload): `live` = the live agent bench (live.bench.ts). */
+const STEPS = ['live'] as const;
 /** `--tools` aliases. */
 const TOOL_ALIASES: Record<string, readonly Tool[]> = { tshark: ['tshark-conv', 'tshark-fields'], ndpiReader: ['ndpi'] };
 /** The fields weft's dissectors extract, as tshark names them (DNS, HTTP, TLS, QUIC). */
@@ -723,21 +729,42 @@ function compile(outDir: string, name: string): string | null {
   return r.status === 0 ? bin : null;
 }
 
-/** The selected tools: --tools / WEFT_BENCH_TOOLS (with aliases), else all but, under --quick, the slow peers. */
+/** The selected tools: --tools / WEFT_BENCH_TOOLS (with aliases), else all but, under --quick, the slow peers. Steps (`live`) are not tools. */
 export function selectTools(spec: string | undefined, quick: boolean): Set<Tool> {
   if (spec === undefined) {
     return new Set(TOOLS.filter((t) => !quick || !SLOW_PEERS.includes(t)));
   }
   const out = new Set<Tool>();
   for (const raw of spec.split(',').map((x) => x.trim()).filter(Boolean)) {
+    if ((STEPS as readonly string[]).includes(raw)) continue;
     const alias = TOOL_ALIASES[raw];
     if (alias) { for (const t of alias) out.add(t); continue; }
     if (!TOOLS.includes(raw as Tool)) {
-      throw new Error(`unknown tool '${raw}' (known: ${TOOLS.join(', ')}; aliases: ${Object.keys(TOOL_ALIASES).join(', ')})`);
+      throw new Error(`unknown tool '${raw}' (known: ${TOOLS.join(', ')}, ${STEPS.join(', ')}; aliases: ${Object.keys(TOOL_ALIASES).join(', ')})`);
     }
     out.add(raw as Tool);
   }
   return out;
+}
+
+/** Whether the live agent bench runs: always without --tools (also under --quick), else when --tools names `live`. */
+export function liveSelected(spec: string | undefined): boolean {
+  return spec === undefined || spec.split(',').map((x) => x.trim()).includes('live');
+}
+
+/** The live agent bench (live.bench.js) in its own process: its JSON, or why it did not run / failed (one line). */
+function runLive(outDir: string, quick: boolean): { output: LiveBenchOutput | null; error?: string } {
+  if (process.getuid?.() !== 0) return { output: null, error: 'live: skipped, needs root (network namespaces and eBPF)' };
+  const script = join(ROOT, 'dist', 'bench', 'live.bench.js');
+  if (!existsSync(script)) return { output: null, error: `live: ${script} missing (run make build), skipped` };
+  // Its progress goes to our stderr as it runs; its stdout is one JSON line. ≈ 100 s (≈ 30 s --quick).
+  const r = spawnSync(process.execPath, [script, '--json', '--out-dir', outDir, ...(quick ? ['--quick'] : [])],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 << 20, timeout: 600_000, killSignal: 'SIGTERM' });
+  try {
+    return { output: JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as LiveBenchOutput };
+  } catch {
+    return { output: null, error: `live: failed (exit ${r.status ?? r.signal}${r.error ? `, ${r.error.message}` : ''}), no results` };
+  }
 }
 
 /** The largest capture (by file size) of the shared corpus, or null. */
@@ -805,19 +832,21 @@ export async function main(argv: string[]): Promise<number> {
     options: {
       quick: { type: 'boolean' }, sizes: { type: 'string' }, runs: { type: 'string' }, tools: { type: 'string' },
       'out-dir': { type: 'string' }, 'no-micro': { type: 'boolean' }, 'no-corpus': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+      'no-live': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     process.stdout.write('usage: node dist/bench/run.js [--quick] [--sizes 100k,1m,10m] [--runs N] ' +
-      `[--tools ${TOOLS.join(',')}] [--out-dir DIR] [--no-micro] [--no-corpus]\n` +
-      `  aliases: tshark = tshark-conv,tshark-fields; --quick leaves out ${SLOW_PEERS.join(', ')} unless named in --tools\n`);
+      `[--tools ${TOOLS.join(',')},${STEPS.join(',')}] [--out-dir DIR] [--no-micro] [--no-corpus] [--no-live]\n` +
+      `  aliases: tshark = tshark-conv,tshark-fields; --quick leaves out ${SLOW_PEERS.join(', ')} unless named in --tools\n` +
+      '  live: the live agent bench (root, eBPF), last; runs unless --tools leaves it out or --no-live\n');
     return 0;
   }
   const sizeNames = (values.quick ? '100k' : values.sizes ?? process.env['WEFT_BENCH_SIZES'] ?? '1m,10m').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
   const runsOverride = values.runs ?? process.env['WEFT_BENCH_RUNS'];
   const toolSpec = values.tools ?? (process.env['WEFT_BENCH_TOOLS'] || undefined);
   const tools = selectTools(toolSpec, values.quick === true);
+  const live = liveSelected(toolSpec) && values['no-live'] !== true;
   if (toolSpec === undefined && values.quick) log(`--quick: ${SLOW_PEERS.join(', ')} not run (name them in --tools to run them)`);
   const slowSelected = SLOW_PEERS.filter((t) => tools.has(t));
   const outDir = resolve(values['out-dir'] ?? join(ROOT, 'bench', 'out'));
@@ -863,7 +892,8 @@ export async function main(argv: string[]): Promise<number> {
   let allOk = true;
   let microFile: string | null = null;
   try {
-    for (const name of sizeNames) {
+    // --tools live alone: no workload, no replay tables.
+    for (const name of tools.size > 0 ? sizeNames : []) {
       const base = SIZES[name];
       if (!base) throw new Error(`unknown size '${name}' (known: ${Object.keys(SIZES).join(', ')})`);
       const size = { ...base, runs: runsOverride ? Math.max(1, Number(runsOverride)) : base.runs };
@@ -970,6 +1000,20 @@ export async function main(argv: string[]): Promise<number> {
       }
     } catch {
       log(`dpi.bench failed: ${d.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      allOk = false;
+    }
+  }
+  // Last: the live agent bench, in namespaces of its own (root and eBPF; one line when it cannot run).
+  if (live) {
+    const r = runLive(outDir, values.quick === true);
+    if (r.error) log(r.error);
+    if (r.output) {
+      report['live'] = r.output;
+      if (r.output.skipped) log(`live: skipped, ${r.output.skipped}`);
+      else process.stdout.write(`\n${formatLiveTable(r.output)}\n`);
+      allOk &&= r.output.ok;
+    } else if (process.getuid?.() === 0) {
+      report['live'] = { error: r.error };
       allOk = false;
     }
   }
