@@ -10,7 +10,8 @@
  *      direction, IP version, 5-tuple, VLAN. Walk IPv6 extension headers; IPv4 fragments other than
  *      the first have no ports and are metered on a port-less key.
  *   3. Meter: lookup, then atomic adds; on a miss insert with BPF_NOEXIST (re-lookup if another CPU
- *      won the race). A full map is counted, never silent. GSO: a socket buffer can stand for many
+ *      won the race). A full map is counted, never silent. first_ns is precise, last_ns coarse
+ *      (one tick): the precise clock costs ~30 ns a call on a VM. GSO: a socket buffer can stand for many
  *      wire packets — count gso_segs of them, and add the headers each segment repeats to the bytes.
  *   4. Enforce: the block rules in use are checked in order; the first match drops the packet
  *      (TC_ACT_SHOT) or, in dry-run, only counts it. Expired rules do not match.
@@ -136,6 +137,19 @@ struct parsed {
 	__u16 protocol;    /* ethertype of the IP header */
 };
 
+/* Header bytes: straight from the linear packet data when they are there (a few loads), through
+ * bpf_skb_load_bytes otherwise (paged data, a helper call each). */
+static __always_inline int load(struct __sk_buff *skb, __u32 off, void *to, const __u32 len)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	if (off < 4096 && data + off + len <= end) {
+		__builtin_memcpy(to, data + off, len);
+		return 0;
+	}
+	return bpf_skb_load_bytes(skb, off, to, len);
+}
+
 /* 1. + 2. Returns 0 when the packet is IP and the key is filled. */
 static __always_inline int parse(struct __sk_buff *skb, struct parsed *p, __u32 l2_len)
 {
@@ -143,7 +157,7 @@ static __always_inline int parse(struct __sk_buff *skb, struct parsed *p, __u32 
 	__u32 off = l2_len;
 
 	if (l2_len) {
-		if (bpf_skb_load_bytes(skb, 12, &proto, 2))
+		if (load(skb, 12, &proto, 2))
 			return -1;
 		proto = bpf_ntohs(proto);
 #pragma unroll
@@ -151,7 +165,7 @@ static __always_inline int parse(struct __sk_buff *skb, struct parsed *p, __u32 
 			if (proto != ETH_P_8021Q_ && proto != ETH_P_8021AD_)
 				break;
 			__u16 tag[2];
-			if (bpf_skb_load_bytes(skb, off, tag, 4))
+			if (load(skb, off, tag, 4))
 				return -1;
 			if (p->key.vlan == 0)
 				p->key.vlan = bpf_ntohs(tag[0]) & 0x0fff;
@@ -169,7 +183,7 @@ static __always_inline int parse(struct __sk_buff *skb, struct parsed *p, __u32 
 	int first_fragment = 1;
 	if (proto == ETH_P_IP) {
 		__u8 ip[20];
-		if (bpf_skb_load_bytes(skb, off, ip, 20))
+		if (load(skb, off, ip, 20))
 			return -1;
 		__u32 ihl = (ip[0] & 0x0f) * 4;
 		if ((ip[0] >> 4) != 4 || ihl < 20)
@@ -189,7 +203,7 @@ static __always_inline int parse(struct __sk_buff *skb, struct parsed *p, __u32 
 		l4off = off + ihl;
 	} else if (proto == ETH_P_IPV6) {
 		__u8 ip6[40];
-		if (bpf_skb_load_bytes(skb, off, ip6, 40))
+		if (load(skb, off, ip6, 40))
 			return -1;
 		if ((ip6[0] >> 4) != 6)
 			return -1;
@@ -204,7 +218,7 @@ static __always_inline int parse(struct __sk_buff *skb, struct parsed *p, __u32 
 			if (l4 != 0 && l4 != 43 && l4 != 44 && l4 != 60)
 				break;
 			__u8 ext[4];
-			if (bpf_skb_load_bytes(skb, l4off, ext, 4))
+			if (load(skb, l4off, ext, 4))
 				return -1;
 			if (l4 == 44) {
 				__u16 frag_off = ((__u16)ext[2] << 8 | ext[3]) & 0xfff8;
@@ -227,7 +241,7 @@ static __always_inline int parse(struct __sk_buff *skb, struct parsed *p, __u32 
 
 	if (l4 == IPPROTO_TCP) {
 		__u8 tcp[14];
-		if (bpf_skb_load_bytes(skb, l4off, tcp, 14))
+		if (load(skb, l4off, tcp, 14))
 			return 0;
 		p->key.sport = (__u16)tcp[0] << 8 | tcp[1];
 		p->key.dport = (__u16)tcp[2] << 8 | tcp[3];
@@ -235,14 +249,14 @@ static __always_inline int parse(struct __sk_buff *skb, struct parsed *p, __u32 
 		p->tcp_flags = tcp[13];
 	} else if (l4 == IPPROTO_UDP || l4 == IPPROTO_SCTP) {
 		__u8 ports[4];
-		if (bpf_skb_load_bytes(skb, l4off, ports, 4))
+		if (load(skb, l4off, ports, 4))
 			return 0;
 		p->key.sport = (__u16)ports[0] << 8 | ports[1];
 		p->key.dport = (__u16)ports[2] << 8 | ports[3];
 		p->l4_len = l4 == IPPROTO_UDP ? 8 : 0;
 	} else if (l4 == IPPROTO_ICMP || l4 == IPPROTO_ICMPV6_) {
 		__u8 tc[2];
-		if (bpf_skb_load_bytes(skb, l4off, tc, 2))
+		if (load(skb, l4off, tc, 2))
 			return 0;
 		p->key.sport = tc[0];
 		p->key.dport = tc[1];
@@ -267,9 +281,11 @@ static __always_inline int meter(struct __sk_buff *skb, struct parsed *p, __u64 
 
 	struct weft_flow_value *v = bpf_map_lookup_elem(&flows, &p->key);
 	if (!v) {
+		/* a new flow gets the precise clock: the initiator of a biflow is told by first_ns */
+		__u64 precise = bpf_ktime_get_ns();
 		struct weft_flow_value fresh = {
 			.packets = segs, .bytes = bytes, .skbs = 1,
-			.first_ns = now, .last_ns = now, .tcp_flags = p->tcp_flags,
+			.first_ns = precise, .last_ns = precise, .tcp_flags = p->tcp_flags,
 		};
 		if (bpf_map_update_elem(&flows, &p->key, &fresh, BPF_NOEXIST) == 0) {
 			*skbs_before = 0;
@@ -400,7 +416,7 @@ fill:
 	rec->caplen = cap;
 	rec->len = skb->len;
 	rec->ifindex = p->key.ifindex;
-	rec->ts_ns = now;
+	rec->ts_ns = bpf_ktime_get_ns(); /* tapped packets feed latencies (DNS, HTTP): the precise clock */
 	rec->netns = p->key.netns;
 	rec->direction = p->key.direction;
 	rec->reason = reason;
@@ -461,7 +477,9 @@ static __always_inline int handle_skb(struct __sk_buff *skb, __u8 direction)
 		return TC_ACT_UNSPEC;
 	}
 
-	__u64 now = bpf_ktime_get_ns();
+	/* The coarse clock (one tick, ≤ 4 ms) for last-seen times and rule expiry: on a VM the
+	 * precise clock is a third of the program's cost. New flows and tapped packets read it. */
+	__u64 now = bpf_ktime_get_coarse_ns();
 	__u64 skbs_before = ~0ULL;
 	int fresh = 0;
 	if (enable_flows)

@@ -39,8 +39,8 @@ struct weft_flow_value {
 	__u64 packets;   /* wire packets: sum of max(gso_segs, 1) */
 	__u64 bytes;     /* IP bytes of those wire packets (headers replicated per GSO segment) */
 	__u64 skbs;      /* socket buffers seen by the hook */
-	__u64 first_ns;
-	__u64 last_ns;
+	__u64 first_ns;  /* bpf_ktime_get_ns() of the first packet */
+	__u64 last_ns;   /* bpf_ktime_get_coarse_ns() of the latest (one tick resolution; may trail first_ns) */
 	__u32 tcp_flags; /* OR of the flags seen */
 	__u32 _pad;
 };

@@ -303,7 +303,7 @@ export class Agent {
     sensor.startRings((batch) => {
       extra?.(batch);
       decoder.batch(batch);
-    }, o.ringOptions ?? {});
+    }, { intervalMs: 5, ...o.ringOptions });
   }
 
   /**

@@ -145,7 +145,8 @@ export class KernelFlows {
       u.bytes = u64(vv, vo + WEFT_FLOW_VALUE_BYTES);
       u.skbs = u64(vv, vo + WEFT_FLOW_VALUE_SKBS);
       u.firstNs = u64(vv, vo + WEFT_FLOW_VALUE_FIRST_NS);
-      u.lastNs = u64(vv, vo + WEFT_FLOW_VALUE_LAST_NS);
+      // last_ns comes from the kernel's coarse clock (one tick), which may trail the precise first_ns.
+      u.lastNs = Math.max(u64(vv, vo + WEFT_FLOW_VALUE_LAST_NS), u.firstNs);
       u.flags = vv.getUint32(vo + WEFT_FLOW_VALUE_TCP_FLAGS, true);
       const bi = u.bi;
       if (u.lastNs > bi.lastNs) bi.lastNs = u.lastNs;
