@@ -62,6 +62,8 @@ export interface AgentOptions {
   readonly bridge?: Bridge;
   readonly ringOptions?: { intervalMs?: number; batchBytes?: number; maxQueue?: number };
   readonly onRingBatch?: (batch: Buffer) => void;
+  /** The observation points list the agent fills (the sinks' encoder reads it). */
+  readonly points?: ObservationPoint[];
 }
 
 /** One observed interface. */
@@ -117,6 +119,7 @@ export class Agent {
       flow: { idleTimeoutMs: options.flowIdleMs, activeTimeoutMs: options.flowActiveMs },
       dissect: options.dissect,
       warn: options.warn,
+      ...(options.points !== undefined && { points: options.points }),
     }, options.sinks);
   }
 

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors.js';
 import { EcsJsonEncoder, openSink, parseSinkUri, SINK_URI_HELP, type Sink } from '../export/index.js';
 import { Agent } from '../agent/index.js';
+import type { ObservationPoint } from '../model/index.js';
 import { parseDuration, parseNumberFlag, type Io } from './io.js';
 
 export const AGENT_HELP = `Usage: weft agent [options]
@@ -68,7 +69,8 @@ export async function agentCommand(argv: readonly string[], io: Io): Promise<num
   if (source !== 'auto' && source !== 'ebpf' && source !== 'pcap') throw new UsageError(`--source: expected auto, ebpf or pcap, got '${source}'`);
   const durationMs = values.duration === undefined ? undefined : parseDuration('--duration', values.duration);
   const specs = (values.sink ?? ['stdout']).map(parseSinkUri);
-  const points: import('../model/index.js').ObservationPoint[] = [];
+  // The encoder reads the observation points as records arrive; the agent fills this same list.
+  const points: ObservationPoint[] = [];
   const encoder = new EcsJsonEncoder({ observerHostname: values.observer ?? hostname(), points });
   const sinks: Sink[] = specs.map((spec) => openSink(spec, encoder));
   const warn = (line: string): void => { io.stderr.write(`weft: warning: ${line}\n`); };
@@ -91,16 +93,12 @@ export async function agentCommand(argv: readonly string[], io: Io): Promise<num
       ...(values.filter !== undefined && { pcapFilter: values.filter }),
       info: (line) => { io.stderr.write(`weft: ${line}\n`); },
       warn,
+      points,
     });
   } catch (error) {
     for (const sink of sinks) await sink.close();
     throw error;
   }
-  // The encoder reads observation points as records arrive: share the agent's list.
-  points.length = 0;
-  const sync = setInterval(() => { for (let i = points.length; i < agent.points.length; i++) points[i] = agent.points[i]!; }, 50);
-  const copyPoints = (): void => { for (let i = points.length; i < agent.points.length; i++) points[i] = agent.points[i]!; };
-  copyPoints();
   io.stderr.write(`weft: agent (${agent.source}) observing ${agent.interfaces().length} interfaces in ${new Set(agent.interfaces().map((i) => i.netnsInode)).size} namespaces\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
@@ -108,10 +106,7 @@ export async function agentCommand(argv: readonly string[], io: Io): Promise<num
     process.once('SIGTERM', stop);
     if (durationMs !== undefined) setTimeout(stop, durationMs).unref();
   });
-  copyPoints();
   await agent.stop();
-  clearInterval(sync);
-  copyPoints();
   for (const sink of sinks) await sink.close();
   return 0;
 }

@@ -32,3 +32,29 @@ export function diffNanos(sec1: number, nsec1: number, sec0: number, nsec0: numb
 export function toMicros(sec: number, nsec: number): number {
   return sec * 1e6 + nsec / 1e3;
 }
+
+/**
+ * How CLOCK_MONOTONIC (the kernel's bpf_ktime_get_ns) maps to wall-clock time: realtime − monotonic,
+ * read back to back once, as whole seconds and nanoseconds (0 ≤ nsec < 1e9).
+ */
+export interface MonotonicOffset {
+  readonly offsetSec: number;
+  readonly offsetNsec: number;
+}
+
+/** A CLOCK_MONOTONIC time in ns (a Number: exact below 2^53 ns, ~104 days of uptime) as wall [sec, nsec]. */
+export function monotonicToWall(monoNs: number, clock: MonotonicOffset): [number, number] {
+  const s = Math.floor(monoNs / 1e9);
+  let nsec = monoNs - s * 1e9 + clock.offsetNsec;
+  let sec = s + clock.offsetSec;
+  if (nsec >= 1e9) {
+    nsec -= 1e9;
+    sec++;
+  }
+  return [sec, nsec];
+}
+
+/** A little-endian u64 as a Number (exact below 2^53); no BigInt on the way. */
+export function readU64(view: DataView, offset: number): number {
+  return view.getUint32(offset, true) + view.getUint32(offset + 4, true) * 4294967296;
+}

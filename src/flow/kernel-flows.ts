@@ -17,7 +17,7 @@
  * arrive between the last read and the delete to be lost — the one residual race, which the
  * notes measured at zero for entries that are really idle.
  */
-import { formatIp } from '../core/index.js';
+import { formatIp, monotonicToWall, readU64, type MonotonicOffset } from '../core/index.js';
 import {
   FlowEndReason, type FlowRecord,
   WEFT_FLOW_KEY_SIZE, WEFT_FLOW_KEY_NETNS, WEFT_FLOW_KEY_IFINDEX, WEFT_FLOW_KEY_DIRECTION, WEFT_FLOW_KEY_L4PROTO,
@@ -31,7 +31,6 @@ const TCP_FIN = 0x01;
 const TCP_SYN = 0x02;
 const TCP_RST = 0x04;
 const TCP_ACK = 0x10;
-const TWO32 = 4294967296;
 
 export interface KernelFlowConfig {
   /** A conversation with no packet for this long is ended and its kernel entries deleted. */
@@ -43,11 +42,7 @@ export interface KernelFlowConfig {
 }
 
 /** Maps CLOCK_MONOTONIC nanoseconds (bpf_ktime_get_ns) to wall-clock time. */
-export interface MonotonicToWall {
-  /** realtime − monotonic, split into whole seconds and nanoseconds (0 ≤ nsec < 1e9). */
-  readonly offsetSec: number;
-  readonly offsetNsec: number;
-}
+export type MonotonicToWall = MonotonicOffset;
 
 /** The observation point (FlowRecord.observationPoint) of an interface of a namespace. */
 export type PointResolver = (netns: number, ifindex: number) => number;
@@ -141,12 +136,12 @@ export class KernelFlows {
       const key = latin1.toString('latin1', ko, ko + WEFT_FLOW_KEY_SIZE);
       let u = this.unis.get(key);
       if (u === undefined) u = this.addUni(key, keys, kv, ko);
-      u.packets = u64(vv, vo + WEFT_FLOW_VALUE_PACKETS);
-      u.bytes = u64(vv, vo + WEFT_FLOW_VALUE_BYTES);
-      u.skbs = u64(vv, vo + WEFT_FLOW_VALUE_SKBS);
-      u.firstNs = u64(vv, vo + WEFT_FLOW_VALUE_FIRST_NS);
+      u.packets = readU64(vv, vo + WEFT_FLOW_VALUE_PACKETS);
+      u.bytes = readU64(vv, vo + WEFT_FLOW_VALUE_BYTES);
+      u.skbs = readU64(vv, vo + WEFT_FLOW_VALUE_SKBS);
+      u.firstNs = readU64(vv, vo + WEFT_FLOW_VALUE_FIRST_NS);
       // last_ns comes from the kernel's coarse clock (one tick), which may trail the precise first_ns.
-      u.lastNs = Math.max(u64(vv, vo + WEFT_FLOW_VALUE_LAST_NS), u.firstNs);
+      u.lastNs = Math.max(readU64(vv, vo + WEFT_FLOW_VALUE_LAST_NS), u.firstNs);
       u.flags = vv.getUint32(vo + WEFT_FLOW_VALUE_TCP_FLAGS, true);
       const bi = u.bi;
       if (u.lastNs > bi.lastNs) bi.lastNs = u.lastNs;
@@ -307,15 +302,9 @@ export class KernelFlows {
   }
 
   private wall(monoNs: number): [number, number] {
-    const sec = Math.floor(monoNs / 1e9);
-    let nsec = monoNs - sec * 1e9 + this.clock.offsetNsec;
-    let wallSec = sec + this.clock.offsetSec;
-    if (nsec >= 1e9) {
-      nsec -= 1e9;
-      wallSec++;
-    }
-    return [wallSec, nsec];
+    return monotonicToWall(monoNs, this.clock);
   }
+
 }
 
 function tcpEnded(bi: Bi): boolean {
@@ -324,10 +313,6 @@ function tcpEnded(bi: Bi): boolean {
   return ((a | b) & TCP_RST) !== 0 || ((a & TCP_FIN) !== 0 && (b & TCP_FIN) !== 0);
 }
 
-/** A little-endian u64 as a Number (exact below 2^53). */
-function u64(view: DataView, offset: number): number {
-  return view.getUint32(offset, true) + view.getUint32(offset + 4, true) * TWO32;
-}
 
 /** Orders (address, port) endpoints as bytes then port: ≤ 0 when the source is the lower one. */
 function compareEndpoints(bytes: Uint8Array, src: number, dst: number, sport: number, dport: number): number {

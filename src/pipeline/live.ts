@@ -30,10 +30,12 @@ export interface LivePipelineOptions {
   readonly dissect?: boolean;
   readonly maxSessions?: number;
   readonly warn: (message: string) => void;
+  /** The observation points list to fill (an encoder made before the pipeline may share it). */
+  readonly points?: ObservationPoint[];
 }
 
 export class LivePipeline implements CaptureHandler {
-  readonly points: ObservationPoint[] = [];
+  readonly points: ObservationPoint[];
   private readonly options: LivePipelineOptions;
   private readonly table: FlowTable;
   private readonly dissectors: Dissectors | null;
@@ -53,6 +55,7 @@ export class LivePipeline implements CaptureHandler {
 
   constructor(options: LivePipelineOptions, sinks: readonly Sink[]) {
     this.options = options;
+    this.points = options.points ?? [];
     this.sinks = sinks;
     this.table = new FlowTable(options.flow ?? {}, (record: FlowRecord) => {
       if (!options.meterPackets) return;

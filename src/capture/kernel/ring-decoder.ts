@@ -6,7 +6,7 @@
  *   batch:  [u32 len][u16 ring][u16 0][record: len bytes][pad to 8] [u32 len]…
  *   packet record: weft_packet_record (40 B) + caplen bytes of the frame from its L2 header
  */
-import { formatIp } from '../../core/index.js';
+import { formatIp, monotonicToWall, readU64 } from '../../core/index.js';
 import {
   KernelEventAction, LinkType, PacketView, type EventRecord, type EventProcess,
   WEFT_REC_PACKET, WEFT_REC_TCP_STATE, WEFT_REC_TCP_RETRANSMIT, WEFT_REC_DROP,
@@ -21,7 +21,6 @@ import {
   WEFT_DROP_RECORD_DPORT, WEFT_DROP_RECORD_SADDR, WEFT_DROP_RECORD_DADDR, WEFT_DROP_RECORD_SIZE,
 } from '../../model/index.js';
 
-const TWO32 = 4294967296;
 const AF_INET6 = 10;
 /** linux/include/net/tcp_states.h */
 export const TCP_STATE_NAMES = ['', 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT',
@@ -96,7 +95,7 @@ export class RingDecoder {
     v.frameOffset = start + WEFT_PACKET_RECORD_SIZE;
     v.capturedLength = caplen;
     v.wireLength = dv.getUint32(start + WEFT_PACKET_RECORD_LEN, true);
-    this.time(v, u64(dv, start + WEFT_PACKET_RECORD_TS_NS));
+    this.time(v, readU64(dv, start + WEFT_PACKET_RECORD_TS_NS));
     v.tsDigits = 9;
     v.linkType = dv.getUint16(start + WEFT_PACKET_RECORD_L2_LEN, true) === 0 ? LinkType.RAW : LinkType.ETHERNET;
     v.interfaceIndex = point;
@@ -112,7 +111,7 @@ export class RingDecoder {
     const [destinationIp, d] = address(dv, start + WEFT_SOCK_RECORD_DADDR, v6);
     const sport = dv.getUint16(start + WEFT_SOCK_RECORD_SPORT, true);
     const dport = dv.getUint16(start + WEFT_SOCK_RECORD_DPORT, true);
-    const [sec, nsec] = this.wall(u64(dv, start + WEFT_SOCK_RECORD_TS_NS));
+    const [sec, nsec] = this.wall(readU64(dv, start + WEFT_SOCK_RECORD_TS_NS));
     const inTask = dv.getUint32(start + WEFT_SOCK_RECORD_IN_TASK, true) !== 0;
     let process: EventProcess | undefined;
     if (inTask) {
@@ -122,7 +121,7 @@ export class RingDecoder {
         pid: dv.getUint32(start + WEFT_SOCK_RECORD_PID, true),
         tid: dv.getUint32(start + WEFT_SOCK_RECORD_TID, true),
         name: batch.toString('utf8', commStart, commEnd < 0 || commEnd > commStart + 16 ? commStart + 16 : commEnd),
-        cgroupId: u64(dv, start + WEFT_SOCK_RECORD_CGROUP_ID),
+        cgroupId: readU64(dv, start + WEFT_SOCK_RECORD_CGROUP_ID),
       };
     }
     const version = v6 ? 6 : 4;
@@ -155,7 +154,7 @@ export class RingDecoder {
     const [destinationIp, d] = address(dv, start + WEFT_DROP_RECORD_DADDR, version === 6);
     const sport = dv.getUint16(start + WEFT_DROP_RECORD_SPORT, true);
     const dport = dv.getUint16(start + WEFT_DROP_RECORD_DPORT, true);
-    const [sec, nsec] = this.wall(u64(dv, start + WEFT_DROP_RECORD_TS_NS));
+    const [sec, nsec] = this.wall(readU64(dv, start + WEFT_DROP_RECORD_TS_NS));
     const code = dv.getUint32(start + WEFT_DROP_RECORD_REASON, true);
     const record: EventRecord = {
       kind: 'event',
@@ -187,24 +186,15 @@ export class RingDecoder {
   }
 
   private wall(monoNs: number): [number, number] {
-    const s = Math.floor(monoNs / 1e9);
-    let nsec = monoNs - s * 1e9 + this.context.offsetNsec;
-    let sec = s + this.context.offsetSec;
-    if (nsec >= 1e9) {
-      nsec -= 1e9;
-      sec++;
-    }
-    return [sec, nsec];
+    return monotonicToWall(monoNs, this.context);
   }
+
 }
 
 function isV4Mapped(dv: DataView, offset: number): boolean {
   return dv.getUint32(offset, false) === 0 && dv.getUint32(offset + 4, false) === 0 && dv.getUint32(offset + 8, false) === 0xffff;
 }
 
-function u64(dv: DataView, offset: number): number {
-  return dv.getUint32(offset, true) + dv.getUint32(offset + 4, true) * TWO32;
-}
 
 /** A 16-byte (IPv4-mapped for v4) address as text and as the four words the flow code uses. */
 function address(dv: DataView, offset: number, v6: boolean): [string, number[]] {
