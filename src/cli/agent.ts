@@ -72,7 +72,7 @@ export async function agentCommand(argv: readonly string[], io: Io): Promise<num
   // The encoder reads the observation points as records arrive; the agent fills this same list.
   const points: ObservationPoint[] = [];
   const encoder = new EcsJsonEncoder({ observerHostname: values.observer ?? hostname(), points });
-  const sinks: Sink[] = specs.map((spec) => openSink(spec, encoder));
+  const sinks: Sink[] = specs.map((spec) => openSink(spec, encoder, (m) => { io.stderr.write(`weft: warning: ${m}\n`); }));
   const warn = (line: string): void => { io.stderr.write(`weft: warning: ${line}\n`); };
   let agent: Agent;
   try {

@@ -72,7 +72,7 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<nu
     dissect: values['flows-only'] !== true,
   });
   const encoder = new EcsJsonEncoder({ observerHostname: values.observer ?? hostname(), points: pipeline.points });
-  const sinks: Sink[] = specs.map((spec) => openSink(spec, encoder));
+  const sinks: Sink[] = specs.map((spec) => openSink(spec, encoder, (m) => { io.stderr.write(`weft: warning: ${m}\n`); }));
   let result: ReplayResult;
   try {
     result = await pipeline.run(positionals, sinks);

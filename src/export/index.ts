@@ -8,3 +8,4 @@ export * from './encode/ecs-json.js';
 export * from './encode/iana-protocols.js';
 export * from './sinks/jsonl.js';
 export * from './transport/fd-writer.js';
+export * from './sinks/nats.js';

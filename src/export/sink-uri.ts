@@ -1,32 +1,90 @@
 /**
- * `--sink URI` parsing. Today: `jsonl:PATH` (a file), `jsonl:-` or `stdout` (standard output).
- * Later issues add nats://, kafka://, ipfix+udp://, pcapng:, parquet: — same entry point.
+ * `--sink URI` parsing: `jsonl:PATH` (a file), `jsonl:-` or `stdout` (standard output),
+ * `nats://host:port[,host:port…][?jetstream=1&node=NAME&stream=WEFT&spool=BYTES]`.
+ * Later issues add kafka://, ipfix+udp://, pcapng:, parquet: — same entry point.
  */
 import { ErrorCode, SinkError } from '../core/errors.js';
 import type { EcsJsonEncoder } from './encode/ecs-json.js';
 import type { Sink } from './sink.js';
+import { hostname } from 'node:os';
 import { JsonLinesSink } from './sinks/jsonl.js';
+import { NatsSink } from './sinks/nats.js';
 
-export type SinkSpec = { readonly kind: 'jsonl'; readonly path: string };
+export type SinkSpec =
+  | { readonly kind: 'jsonl'; readonly path: string }
+  | {
+    readonly kind: 'nats'; readonly servers: string; readonly jetstream: boolean; readonly node: string; readonly stream: string;
+    readonly spoolBytes: number; readonly streamMaxBytes: number; readonly streamMaxAgeMs: number;
+  };
 
-export const SINK_URI_HELP = ['jsonl:PATH   JSON lines (ECS) into a file (created 0600)', 'jsonl:-      JSON lines to standard output (also: stdout)'];
+export const SINK_URI_HELP = [
+  'jsonl:PATH   JSON lines (ECS) into a file (created 0600)',
+  'jsonl:-      JSON lines to standard output (also: stdout)',
+  'nats://HOST:PORT[?jetstream=1&node=NAME&stream=WEFT&spool=BYTES]',
+  '             NATS subjects weft.v1.NODE.TYPE (JSON lines per batch); jetstream=1:',
+  '             acked publishes into stream WEFT (created when missing)',
+];
+
+const NATS_PARAMS = new Set(['jetstream', 'node', 'stream', 'spool', 'encoding', 'stream_max_bytes', 'stream_max_age']);
+
+function parseNats(uri: string): SinkSpec {
+  const q = uri.indexOf('?');
+  const hosts = uri.slice('nats://'.length, q < 0 ? undefined : q);
+  if (hosts === '') throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': missing host:port after 'nats://'`, false);
+  const params = new URLSearchParams(q < 0 ? '' : uri.slice(q + 1));
+  for (const key of params.keys()) {
+    if (!NATS_PARAMS.has(key)) throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': unknown parameter '${key}' (known: ${[...NATS_PARAMS].join(', ')})`, false);
+  }
+  const encoding = params.get('encoding') ?? 'json';
+  if (encoding !== 'json') throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': encoding '${encoding}' is not supported yet (json)`, false);
+  const int = (key: string, fallback: number): number => {
+    const text = params.get(key);
+    if (text === null) return fallback;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n <= 0) throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': ${key}: expected a positive integer, got '${text}'`, false);
+    return n;
+  };
+  const js = params.get('jetstream') ?? '0';
+  if (js !== '0' && js !== '1' && js !== 'true' && js !== 'false') {
+    throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': jetstream: expected 1 or 0, got '${js}'`, false);
+  }
+  const node = params.get('node') ?? hostname();
+  if (!/^[A-Za-z0-9_-]+$/.test(node)) throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': node '${node}' must be letters, digits, '-' or '_' (it is a subject token)`, false);
+  return {
+    kind: 'nats',
+    servers: hosts.split(',').map((h) => `nats://${h}`).join(','),
+    jetstream: js === '1' || js === 'true',
+    node,
+    stream: params.get('stream') ?? 'WEFT',
+    spoolBytes: int('spool', 256 << 20),
+    streamMaxBytes: int('stream_max_bytes', 1 << 30),
+    streamMaxAgeMs: int('stream_max_age', 24 * 3600) * 1000,
+  };
+}
 
 export function parseSinkUri(uri: string): SinkSpec {
   if (uri === 'stdout' || uri === '-') return { kind: 'jsonl', path: '-' };
   const colon = uri.indexOf(':');
   const scheme = colon < 0 ? '' : uri.slice(0, colon);
   const rest = colon < 0 ? '' : uri.slice(colon + 1);
+  if (uri.startsWith('nats://')) return parseNats(uri);
   if (scheme === 'jsonl' || scheme === 'json') {
     if (rest === '') throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': missing path after 'jsonl:'`, false);
     return { kind: 'jsonl', path: rest };
   }
   throw new SinkError(ErrorCode.SINK_URI,
-    `sink '${uri}': unknown scheme '${scheme || uri}' (supported: jsonl:PATH, jsonl:-, stdout)`, false);
+    `sink '${uri}': unknown scheme '${scheme || uri}' (supported: jsonl:PATH, jsonl:-, stdout, nats://HOST:PORT)`, false);
 }
 
-export function openSink(spec: SinkSpec, encoder: EcsJsonEncoder): Sink {
+export function openSink(spec: SinkSpec, encoder: EcsJsonEncoder, warn: (message: string) => void = () => undefined): Sink {
   switch (spec.kind) {
     case 'jsonl':
       return new JsonLinesSink(spec.path, encoder);
+    case 'nats':
+      return new NatsSink({
+        servers: spec.servers, node: spec.node, agentId: `${spec.node}-${Date.now().toString(36)}-${process.pid}`,
+        jetstream: spec.jetstream, stream: spec.stream, streamMaxBytes: spec.streamMaxBytes, streamMaxAgeMs: spec.streamMaxAgeMs,
+        maxSpoolBytes: spec.spoolBytes, ackTimeoutMs: 5000, warn,
+      }, encoder);
   }
 }

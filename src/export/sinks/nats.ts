@@ -1,0 +1,244 @@
+/**
+ * The NATS sink: records onto subjects `weft.v1.<node>.<type>`, JSON lines (ECS) by default, one
+ * message per record type per batch (records are batched, never one message each).
+ *
+ *   batch ─► group by type ─► NDJSON payload per type ─► message { subject, headers } ─► spool ─► pump
+ *                                                                                   │ (in order)
+ *   core NATS: publish, flush ◄──────────────────────────────────────────────────────┤
+ *   JetStream: publish and wait for the ack; a message leaves the spool only once acked, and is
+ *              retried (same Nats-Msg-Id: the stream drops a duplicate) while the server is away
+ *
+ * Every message carries what a consumer needs to prove completeness (DESIGN.md): the agent id, a
+ * sequence number per subject (gapless: a consumer sees a gap as a missing number), the number of
+ * records, and the messages the spool had to drop so far. The spool is bounded in bytes; when it
+ * is full the oldest message is dropped and counted (`nats_spool_dropped_*`), never silently.
+ */
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { ErrorCode, SinkError } from '../../core/errors.js';
+import type { ExportRecord } from '../../model/stats-record.js';
+import type { EcsJsonEncoder } from '../encode/ecs-json.js';
+import type { ByteOutput } from '../encode/ascii.js';
+import type { Sink } from '../sink.js';
+
+export interface NatsSinkOptions {
+  /** nats://host:port (several comma-separated for a cluster). */
+  readonly servers: string;
+  /** The node name in the subjects. */
+  readonly node: string;
+  /** Stable id of this agent (or replay run) in every message. */
+  readonly agentId: string;
+  /** Publish with JetStream acks into `stream` (created when missing, capturing weft.v1.>). */
+  readonly jetstream: boolean;
+  readonly stream: string;
+  /** Stream limits when the sink creates it. */
+  readonly streamMaxBytes: number;
+  readonly streamMaxAgeMs: number;
+  /** Spool bound: messages waiting for the server (or its ack). */
+  readonly maxSpoolBytes: number;
+  /** One JetStream publish waits this long for its ack before it is retried. */
+  readonly ackTimeoutMs: number;
+  readonly warn: (message: string) => void;
+}
+
+interface Pending {
+  readonly subject: string;
+  readonly payload: Uint8Array;
+  readonly records: number;
+  readonly seq: number;
+}
+
+/** A growable byte buffer for one payload. */
+class Payload implements ByteOutput {
+  buffer: Uint8Array = Buffer.allocUnsafe(64 * 1024);
+  used = 0;
+  records = 0;
+  reserve(n: number): void {
+    if (this.used + n <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.used + n));
+    grown.set(this.buffer.subarray(0, this.used));
+    this.buffer = grown;
+  }
+  line(text: string): void {
+    const n = Buffer.byteLength(text);
+    this.reserve(n + 1);
+    (this.buffer as Buffer).write(text, this.used);
+    this.used += n;
+    this.buffer[this.used++] = 0x0a;
+  }
+}
+
+const NEWLINE = 0x0a;
+
+export class NatsSink implements Sink {
+  readonly name: string;
+  private readonly options: NatsSinkOptions;
+  private readonly encoder: EcsJsonEncoder;
+  private connection: NatsConnection | undefined;
+  private js: JetStreamClient | undefined;
+  private connecting: Promise<void> | undefined;
+  private readonly seqs = new Map<string, number>();
+  private readonly spool: Pending[] = [];
+  private spoolBytes = 0;
+  private pumping: Promise<void> | undefined;
+  private closed = false;
+  private readonly counters = {
+    nats_messages_published: 0,
+    nats_records_published: 0,
+    nats_publish_retries: 0,
+    nats_spool_dropped_messages: 0,
+    nats_spool_dropped_records: 0,
+    nats_disconnects: 0,
+    nats_spool_peak_bytes: 0,
+  };
+
+  constructor(options: NatsSinkOptions, encoder: EcsJsonEncoder) {
+    this.options = options;
+    this.encoder = encoder;
+    this.name = `nats ${options.servers}${options.jetstream ? ' (jetstream)' : ''}`;
+  }
+
+  /** Counters for the stats record (`nats_*`). */
+  stats(): Record<string, number> {
+    return { ...this.counters, nats_spool_bytes: this.spoolBytes, nats_spool_messages: this.spool.length };
+  }
+
+  write(batch: readonly ExportRecord[]): Promise<void> {
+    const byType = new Map<string, Payload>();
+    for (const record of batch) {
+      let p = byType.get(record.kind);
+      if (p === undefined) byType.set(record.kind, (p = new Payload()));
+      if (record.kind === 'flow') {
+        this.encoder.writeFlow(record, p);
+        p.reserve(1);
+        p.buffer[p.used++] = NEWLINE;
+      } else if (record.kind === 'stats') {
+        p.line(this.encoder.encodeStats({ ...record, counters: { ...record.counters, ...this.stats() } }));
+      } else if (record.kind === 'event') {
+        p.line(this.encoder.encodeEvent(record));
+      } else {
+        this.encoder.writeApp(record, p);
+        p.reserve(1);
+        p.buffer[p.used++] = NEWLINE;
+      }
+      p.records++;
+    }
+    for (const [kind, p] of byType) {
+      const subject = `weft.v1.${this.options.node}.${kind}`;
+      const seq = (this.seqs.get(subject) ?? 0) + 1;
+      this.seqs.set(subject, seq);
+      this.enqueue({ subject, payload: p.buffer.subarray(0, p.used), records: p.records, seq });
+    }
+    return this.pump();
+  }
+
+  async flush(): Promise<void> {
+    await this.pump();
+    if (this.connection !== undefined && !this.connection.isClosed()) await this.connection.flush();
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    if (this.spool.length > 0) this.options.warn(`${this.name}: ${this.spool.length} messages not delivered at close`);
+    await this.connection?.drain().catch(() => undefined);
+  }
+
+  private enqueue(message: Pending): void {
+    this.spool.push(message);
+    this.spoolBytes += message.payload.length;
+    while (this.spoolBytes > this.options.maxSpoolBytes && this.spool.length > 1) {
+      const dropped = this.spool.shift()!;
+      this.spoolBytes -= dropped.payload.length;
+      this.counters.nats_spool_dropped_messages++;
+      this.counters.nats_spool_dropped_records += dropped.records;
+    }
+    if (this.spoolBytes > this.counters.nats_spool_peak_bytes) this.counters.nats_spool_peak_bytes = this.spoolBytes;
+  }
+
+  /** Sends the spool in order; one pump at a time; resolves when the spool is empty. */
+  private pump(): Promise<void> {
+    this.pumping ??= this.drainSpool().finally(() => { this.pumping = undefined; });
+    return this.pumping;
+  }
+
+  private async drainSpool(): Promise<void> {
+    let backoff = 100;
+    while (this.spool.length > 0 && !this.closed) {
+      try {
+        await this.ensureConnected();
+        const m = this.spool[0]!;
+        await this.publish(m);
+        // The message may have been dropped from the spool's head meanwhile (overflow): compare.
+        if (this.spool[0] === m) {
+          this.spool.shift();
+          this.spoolBytes -= m.payload.length;
+        }
+        this.counters.nats_messages_published++;
+        this.counters.nats_records_published += m.records;
+        backoff = 100;
+      } catch (error) {
+        this.counters.nats_publish_retries++;
+        if (this.counters.nats_publish_retries === 1 || this.counters.nats_publish_retries % 100 === 0) {
+          this.options.warn(`${this.name}: ${(error as Error).message}; ${this.spool.length} messages spooled, retrying`);
+        }
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 2000);
+      }
+    }
+  }
+
+  private async publish(m: Pending): Promise<void> {
+    const h = headers();
+    h.set('Content-Type', 'application/x-ndjson');
+    h.set('Weft-Agent', this.options.agentId);
+    h.set('Weft-Seq', String(m.seq));
+    h.set('Weft-Records', String(m.records));
+    h.set('Weft-Spool-Dropped', String(this.counters.nats_spool_dropped_records));
+    if (this.js !== undefined) {
+      await this.js.publish(m.subject, m.payload, { headers: h, msgID: `${this.options.agentId}:${m.subject}:${m.seq}`, timeout: this.options.ackTimeoutMs });
+    } else {
+      this.connection!.publish(m.subject, m.payload, { headers: h });
+    }
+  }
+
+  private ensureConnected(): Promise<void> {
+    if (this.connection !== undefined && !this.connection.isClosed()) return Promise.resolve();
+    this.connecting ??= this.connect().finally(() => { this.connecting = undefined; });
+    return this.connecting;
+  }
+
+  private async connect(): Promise<void> {
+    let nc: NatsConnection;
+    try {
+      nc = await connect({
+        servers: this.options.servers.split(','),
+        name: `weft ${this.options.agentId}`,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 500,
+        waitOnFirstConnect: false,
+        timeout: 2000,
+      });
+    } catch (error) {
+      throw new SinkError(ErrorCode.SINK_IO, `cannot connect to ${this.options.servers}: ${(error as Error).message}`, true, { cause: error });
+    }
+    void (async () => {
+      for await (const s of nc.status()) if (s.type === 'disconnect') this.counters.nats_disconnects++;
+    })().catch(() => undefined);
+    if (this.options.jetstream) {
+      const jsm = await jetstreamManager(nc);
+      try {
+        await jsm.streams.info(this.options.stream);
+      } catch {
+        await jsm.streams.add({
+          name: this.options.stream,
+          subjects: ['weft.v1.>'],
+          max_bytes: this.options.streamMaxBytes,
+          max_age: this.options.streamMaxAgeMs * 1e6,
+        });
+      }
+      this.js = jetstream(nc);
+    }
+    this.connection = nc;
+  }
+}
