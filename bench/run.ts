@@ -37,6 +37,7 @@ import type { StageResult } from './decode.bench.js';
 import type { DpiBenchOutput } from './dpi.bench.js';
 // live.bench loads src/ and test/support lazily, inside its run: importing its formatter loads neither.
 import { formatLiveTable, type LiveBenchOutput } from './live.bench.js';
+import { formatBusTable, type BusBenchOutput } from './bus.bench.js';
 
 /** Repository root (this file runs as dist/bench/run.js). */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -61,7 +62,7 @@ const SLOW_PEERS: readonly Tool[] = ['tshark-conv', 'tshark-fields', 'ndpi'];
 /** tshark -T fields needs ≈ 30 s per million packets: the 10m file would take minutes per run. */
 const SLOW_PEER_MAX_PACKETS = 1_000_000;
 /** Steps `--tools` may also name (not tools run on a workload): `live` = the live agent bench (live.bench.ts). */
-const STEPS = ['live'] as const;
+const STEPS = ['live', 'bus'] as const;
 /** `--tools` aliases. */
 const TOOL_ALIASES: Record<string, readonly Tool[]> = { tshark: ['tshark-conv', 'tshark-fields'], ndpiReader: ['ndpi'] };
 /** The fields weft's dissectors extract, as tshark names them (DNS, HTTP, TLS, QUIC). */
@@ -767,6 +768,24 @@ function runLive(outDir: string, quick: boolean): { output: LiveBenchOutput | nu
   }
 }
 
+/** Whether the bus bench runs: always without --tools, else when --tools names `bus`. */
+export function busSelected(spec: string | undefined): boolean {
+  return spec === undefined || spec.split(',').map((x) => x.trim()).includes('bus');
+}
+
+/** The bus bench (bus.bench.js: the NATS sink into a local nats-server) in its own process. */
+function runBus(quick: boolean): { output: BusBenchOutput | null; error?: string } {
+  const script = join(ROOT, 'dist', 'bench', 'bus.bench.js');
+  if (!existsSync(script)) return { output: null, error: `bus: ${script} missing (run make build), skipped` };
+  const r = spawnSync(process.execPath, [script, '--json', '--records', quick ? '100000' : '500000'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 << 20, timeout: 300_000, killSignal: 'SIGTERM' });
+  try {
+    return { output: JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as BusBenchOutput };
+  } catch {
+    return { output: null, error: `bus: failed (exit ${r.status ?? r.signal}), no results` };
+  }
+}
+
 /** The largest capture (by file size) of the shared corpus, or null. */
 function largestCorpusCapture(): string | null {
   const dir = join(CORPUS_DIR, 'pcap');
@@ -1001,6 +1020,15 @@ export async function main(argv: string[]): Promise<number> {
     } catch {
       log(`dpi.bench failed: ${d.stderr.trim().split('\n').slice(-3).join(' | ')}`);
       allOk = false;
+    }
+  }
+  // The bus: records/s through the NATS sink into a local nats-server.
+  if (busSelected(toolSpec)) {
+    const r = runBus(values.quick === true);
+    if (r.error) log(r.error);
+    if (r.output) {
+      report['bus'] = r.output;
+      process.stdout.write(`\n${formatBusTable(r.output)}\n`);
     }
   }
   // Last: the live agent bench, in namespaces of its own (root and eBPF; one line when it cannot run).
