@@ -15,7 +15,7 @@ import { Dissectors } from '../dpi/index.js';
 import { communityIdFromWords, FlowTable, type FlowConfig } from '../flow/index.js';
 import { formatIp } from '../core/index.js';
 import {
-  AppProtocol, DecodeStatus, FlowEndReason, PacketView,
+  APP_PROTOCOL_NAMES, AppProtocol, DecodeStatus, FlowEndReason, PacketView,
   type AppRecord, type ExportRecord, type FlowRecord, type ObservationPoint,
 } from '../model/index.js';
 import type { CaptureHandler } from '../capture/index.js';
@@ -23,6 +23,8 @@ import type { Sink } from '../export/index.js';
 
 /** Records per batch at most; a batch also leaves on every tick. */
 const MAX_BATCH = 1024;
+/** Connections whose application protocol is remembered for the kernel's flow records. */
+const MAX_APP_PROTOCOLS = 65_536;
 
 export interface LivePipelineOptions {
   readonly meterPackets: boolean;
@@ -52,6 +54,9 @@ export class LivePipeline implements CaptureHandler {
   private flowsEmitted = 0;
   private appRecords = 0;
   private events = 0;
+  /** eBPF source: `point|communityId` → network.protocol the dissectors found (insertion-ordered, bounded). */
+  private readonly apps = new Map<string, string>();
+  private readonly seed: number;
 
   constructor(options: LivePipelineOptions, sinks: readonly Sink[]) {
     this.options = options;
@@ -63,6 +68,7 @@ export class LivePipeline implements CaptureHandler {
       this.push(record);
     });
     const seed = this.table.config.communityIdSeed;
+    this.seed = seed;
     this.dissectors = options.dissect === false ? null : new Dissectors({
       communityId: (ver, proto, s0, s1, s2, s3, d0, d1, d2, d3, sport, dport) =>
         communityIdFromWords(ver, proto, s0, s1, s2, s3, d0, d1, d2, d3, sport, dport, seed, true),
@@ -93,7 +99,10 @@ export class LivePipeline implements CaptureHandler {
       const e = this.table.lastObservedFlow;
       if (d !== null && e >= 0) {
         const protocol = d.packet(view, e, this.table.generationOf(e), this.table.lastFromSource);
-        if (protocol !== AppProtocol.NONE) this.table.setAppProtocol(e, protocol);
+        if (protocol !== AppProtocol.NONE) {
+          if (!this.options.meterPackets && this.table.appProtocolOf(e) === AppProtocol.NONE) this.rememberApp(view, protocol);
+          this.table.setAppProtocol(e, protocol);
+        }
       }
     } else if (status === DecodeStatus.NOT_IP) {
       this.notIp++;
@@ -105,7 +114,12 @@ export class LivePipeline implements CaptureHandler {
 
   /** A record made outside the packet path (a kernel-metered flow, a kernel event, stats). */
   add(record: ExportRecord): void {
-    if (record.kind === 'flow') this.flowsEmitted++;
+    if (record.kind === 'flow') {
+      this.flowsEmitted++;
+      // A kernel-metered flow learns its application protocol from the tapped packets.
+      const app = record.appProtocol === undefined ? this.apps.get(`${record.observationPoint}|${record.communityId}`) : undefined;
+      if (app !== undefined) record = { ...record, appProtocol: app };
+    }
     else if (record.kind === 'event') this.events++;
     this.push(record);
   }
@@ -144,6 +158,14 @@ export class LivePipeline implements CaptureHandler {
     if (this.options.meterPackets) Object.assign(out, this.table.counters());
     if (this.dissectors !== null) Object.assign(out, this.dissectors.counters());
     return out;
+  }
+
+  /** Once per connection: what the dissectors recognised, for the kernel's record of that flow. */
+  private rememberApp(v: PacketView, protocol: AppProtocol): void {
+    const id = communityIdFromWords(v.ipVersion, v.ipProto, v.src0, v.src1, v.src2, v.src3, v.dst0, v.dst1, v.dst2, v.dst3,
+      v.srcPort, v.dstPort, this.seed, true);
+    if (this.apps.size >= MAX_APP_PROTOCOLS) this.apps.delete(this.apps.keys().next().value!);
+    this.apps.set(`${v.interfaceIndex}|${id}`, APP_PROTOCOL_NAMES[protocol]);
   }
 
   private advance(sec: number, nsec: number): void {

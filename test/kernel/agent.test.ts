@@ -106,6 +106,8 @@ for (const gso of [true, false]) {
         assertExact(sink, agent, net, tcp6.connections[0]!.forward, tcp6.connections[0]!.reverse, 'TCP over IPv6');
         assertExact(sink, agent, net, dns.forward, dns.reverse, 'DNS flow');
 
+        const dnsFlows = flowsOf(sink).filter((f) => f.sourcePort === dns.forward.sport && f.destinationPort === 53);
+        assert.deepEqual(dnsFlows.map((f) => f.appProtocol), ['dns', 'dns'], 'kernel flows carry what the dissectors recognised');
         const dnsRecords = sink.records.filter((r): r is DnsRecord => r.kind === 'dns');
         for (const ex of dns.exchanges) {
           const at = dnsRecords.filter((r) => r.id === ex.id && r.questionName === ex.name);
