@@ -6,7 +6,8 @@
 import { ErrorCode, SinkError } from '../core/errors.js';
 import type { EcsJsonEncoder } from './encode/ecs-json.js';
 import type { Sink } from './sink.js';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { JsonLinesSink } from './sinks/jsonl.js';
 import { NatsSink } from './sinks/nats.js';
 
@@ -14,18 +15,19 @@ export type SinkSpec =
   | { readonly kind: 'jsonl'; readonly path: string }
   | {
     readonly kind: 'nats'; readonly servers: string; readonly jetstream: boolean; readonly node: string; readonly stream: string;
-    readonly spoolBytes: number; readonly streamMaxBytes: number; readonly streamMaxAgeMs: number;
+    readonly spoolBytes: number; readonly diskSpoolBytes: number; readonly spoolDir: string;
+    readonly streamMaxBytes: number; readonly streamMaxAgeMs: number;
   };
 
 export const SINK_URI_HELP = [
   'jsonl:PATH   JSON lines (ECS) into a file (created 0600)',
   'jsonl:-      JSON lines to standard output (also: stdout)',
-  'nats://HOST:PORT[?jetstream=1&node=NAME&stream=WEFT&spool=BYTES]',
+  'nats://HOST:PORT[?jetstream=1&node=NAME&stream=WEFT&spool=BYTES&disk_spool=BYTES&spool_dir=DIR]',
   '             NATS subjects weft.v1.NODE.TYPE (JSON lines per batch); jetstream=1:',
   '             acked publishes into stream WEFT (created when missing)',
 ];
 
-const NATS_PARAMS = new Set(['jetstream', 'node', 'stream', 'spool', 'encoding', 'stream_max_bytes', 'stream_max_age']);
+const NATS_PARAMS = new Set(['jetstream', 'node', 'stream', 'spool', 'disk_spool', 'spool_dir', 'encoding', 'stream_max_bytes', 'stream_max_age']);
 
 function parseNats(uri: string): SinkSpec {
   const q = uri.indexOf('?');
@@ -56,7 +58,9 @@ function parseNats(uri: string): SinkSpec {
     jetstream: js === '1' || js === 'true',
     node,
     stream: params.get('stream') ?? 'WEFT',
-    spoolBytes: int('spool', 256 << 20),
+    spoolBytes: int('spool', 64 << 20),
+    diskSpoolBytes: params.get('disk_spool') === '0' ? 0 : int('disk_spool', 1 << 30),
+    spoolDir: params.get('spool_dir') ?? join(tmpdir(), 'weft-spool', node),
     streamMaxBytes: int('stream_max_bytes', 1 << 30),
     streamMaxAgeMs: int('stream_max_age', 24 * 3600) * 1000,
   };
@@ -84,7 +88,7 @@ export function openSink(spec: SinkSpec, encoder: EcsJsonEncoder, warn: (message
       return new NatsSink({
         servers: spec.servers, node: spec.node, agentId: `${spec.node}-${Date.now().toString(36)}-${process.pid}`,
         jetstream: spec.jetstream, stream: spec.stream, streamMaxBytes: spec.streamMaxBytes, streamMaxAgeMs: spec.streamMaxAgeMs,
-        maxSpoolBytes: spec.spoolBytes, ackTimeoutMs: 5000, warn,
+        maxSpoolBytes: spec.spoolBytes, diskSpoolBytes: spec.diskSpoolBytes, spoolDir: spec.spoolDir, ackTimeoutMs: 5000, warn,
       }, encoder);
   }
 }

@@ -6,7 +6,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -20,10 +21,11 @@ import { natsServerMissing, startNatsServer, type NatsServer } from '../support/
 const skip = natsServerMissing();
 const OUTAGE_MS = Number(process.env['WEFT_TEST_NATS_OUTAGE_MS'] ?? 20_000);
 
-function sink(server: NatsServer, jetstreamOn: boolean, node: string, points: EcsJsonEncoder): NatsSink {
+function sink(server: NatsServer, jetstreamOn: boolean, node: string, points: EcsJsonEncoder, spool: { memory: number; disk: number; dir?: string } = { memory: 64 << 20, disk: 0 }): NatsSink {
   return new NatsSink({
     servers: server.url, node, agentId: `test-${node}`, jetstream: jetstreamOn, stream: 'WEFT',
-    streamMaxBytes: 64 << 20, streamMaxAgeMs: 3600_000, maxSpoolBytes: 64 << 20, ackTimeoutMs: 1000, warn: () => undefined,
+    streamMaxBytes: 64 << 20, streamMaxAgeMs: 3600_000, maxSpoolBytes: spool.memory, diskSpoolBytes: spool.disk,
+    ...(spool.dir !== undefined && { spoolDir: spool.dir }), ackTimeoutMs: 1000, warn: () => undefined,
   }, points);
 }
 
@@ -80,9 +82,11 @@ describe('NATS sink', { skip }, () => {
     assert.ok(want.get('dns')! > 0 && want.get('flow')! > 0);
   });
 
-  test(`JetStream: a ${OUTAGE_MS / 1000} s server outage mid-stream loses nothing and keeps the order`, { timeout: OUTAGE_MS + 60_000 }, async () => {
+  test(`JetStream: a ${OUTAGE_MS / 1000} s server outage mid-stream loses nothing and keeps the order (spooled to disk)`, { timeout: OUTAGE_MS + 60_000 }, async () => {
     const encoder = new EcsJsonEncoder({ observerHostname: 'js-node', points: [] });
-    const nats = sink(server, true, 'js-node', encoder);
+    const spoolDir = mkdtempSync(join(tmpdir(), 'weft-nats-spool-'));
+    // 128 KiB of memory: the outage's ~20 batches of ~160 KB each must go to disk and come back in order.
+    const nats = sink(server, true, 'js-node', encoder, { memory: 128 << 10, disk: 256 << 20, dir: spoolDir });
     const total = 60;
     const perBatch = 200;
     let written = 0;
@@ -105,6 +109,9 @@ describe('NATS sink', { skip }, () => {
     assert.equal(stats['nats_spool_dropped_records'], 0);
     assert.ok(stats['nats_publish_retries']! > 0, 'the outage was seen (publishes retried)');
     assert.ok(stats['nats_spool_peak_bytes']! > 0);
+    assert.ok(stats['nats_spool_disk_peak_bytes']! > 0, 'the spool spilled to disk');
+    assert.deepEqual(readdirSync(spoolDir), [], 'and the disk spool is empty again');
+    rmSync(spoolDir, { recursive: true, force: true });
 
     const nc = await connect({ servers: server.url });
     const jsm = await jetstreamManager(nc);
@@ -126,8 +133,9 @@ describe('NATS sink', { skip }, () => {
   });
 
   test('sink URIs: nats:// with its parameters; bad ones named', () => {
-    const spec = parseSinkUri('nats://127.0.0.1:4222,127.0.0.1:4223?jetstream=1&node=n-1&stream=S&spool=1024');
-    assert.deepEqual(spec, { kind: 'nats', servers: 'nats://127.0.0.1:4222,nats://127.0.0.1:4223', jetstream: true, node: 'n-1', stream: 'S', spoolBytes: 1024, streamMaxBytes: 1 << 30, streamMaxAgeMs: 86_400_000 });
+    const spec = parseSinkUri('nats://127.0.0.1:4222,127.0.0.1:4223?jetstream=1&node=n-1&stream=S&spool=1024&disk_spool=4096&spool_dir=/tmp/s');
+    assert.deepEqual(spec, { kind: 'nats', servers: 'nats://127.0.0.1:4222,nats://127.0.0.1:4223', jetstream: true, node: 'n-1', stream: 'S', spoolBytes: 1024, diskSpoolBytes: 4096, spoolDir: '/tmp/s', streamMaxBytes: 1 << 30, streamMaxAgeMs: 86_400_000 });
+    assert.equal((parseSinkUri('nats://h:1?disk_spool=0') as { diskSpoolBytes: number }).diskSpoolBytes, 0);
     assert.throws(() => parseSinkUri('nats://h:1?bogus=1'), /unknown parameter 'bogus'/);
     assert.throws(() => parseSinkUri('nats://h:1?node=a.b'), /node 'a.b' must be/);
     assert.throws(() => parseSinkUri('nats://h:1?spool=-5'), /spool: expected a positive integer/);

@@ -10,8 +10,9 @@
  *
  * Every message carries what a consumer needs to prove completeness (DESIGN.md): the agent id, a
  * sequence number per subject (gapless: a consumer sees a gap as a missing number), the number of
- * records, and the messages the spool had to drop so far. The spool is bounded in bytes; when it
- * is full the oldest message is dropped and counted (`nats_spool_dropped_*`), never silently.
+ * records, and the records the spool had to drop so far. The spool (../transport/spool.ts) is
+ * bounded: memory, then disk; when both are full the oldest messages are dropped and counted
+ * (`nats_spool_dropped_*`), never silently.
  */
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
@@ -20,6 +21,7 @@ import type { ExportRecord } from '../../model/stats-record.js';
 import type { EcsJsonEncoder } from '../encode/ecs-json.js';
 import type { ByteOutput } from '../encode/ascii.js';
 import type { Sink } from '../sink.js';
+import { Spool, type SpoolMessage } from '../transport/spool.js';
 
 export interface NatsSinkOptions {
   /** nats://host:port (several comma-separated for a cluster). */
@@ -34,19 +36,15 @@ export interface NatsSinkOptions {
   /** Stream limits when the sink creates it. */
   readonly streamMaxBytes: number;
   readonly streamMaxAgeMs: number;
-  /** Spool bound: messages waiting for the server (or its ack). */
+  /** Spool bounds: messages waiting for the server (or its ack), in memory, then on disk. */
   readonly maxSpoolBytes: number;
+  readonly diskSpoolBytes?: number;
+  readonly spoolDir?: string;
   /** One JetStream publish waits this long for its ack before it is retried. */
   readonly ackTimeoutMs: number;
   readonly warn: (message: string) => void;
 }
 
-interface Pending {
-  readonly subject: string;
-  readonly payload: Uint8Array;
-  readonly records: number;
-  readonly seq: number;
-}
 
 /** A growable byte buffer for one payload. */
 class Payload implements ByteOutput {
@@ -78,29 +76,40 @@ export class NatsSink implements Sink {
   private js: JetStreamClient | undefined;
   private connecting: Promise<void> | undefined;
   private readonly seqs = new Map<string, number>();
-  private readonly spool: Pending[] = [];
-  private spoolBytes = 0;
+  private readonly spool: Spool;
   private pumping: Promise<void> | undefined;
   private closed = false;
   private readonly counters = {
     nats_messages_published: 0,
     nats_records_published: 0,
     nats_publish_retries: 0,
-    nats_spool_dropped_messages: 0,
-    nats_spool_dropped_records: 0,
     nats_disconnects: 0,
-    nats_spool_peak_bytes: 0,
   };
 
   constructor(options: NatsSinkOptions, encoder: EcsJsonEncoder) {
     this.options = options;
     this.encoder = encoder;
     this.name = `nats ${options.servers}${options.jetstream ? ' (jetstream)' : ''}`;
+    this.spool = new Spool({
+      memoryBytes: options.maxSpoolBytes,
+      diskBytes: options.diskSpoolBytes ?? 0,
+      ...(options.spoolDir !== undefined && { dir: options.spoolDir }),
+    });
   }
 
   /** Counters for the stats record (`nats_*`). */
   stats(): Record<string, number> {
-    return { ...this.counters, nats_spool_bytes: this.spoolBytes, nats_spool_messages: this.spool.length };
+    const c = this.spool.counters;
+    return {
+      ...this.counters,
+      nats_spool_bytes: this.spool.bytes,
+      nats_spool_disk_bytes: this.spool.diskBytesNow,
+      nats_spool_messages: this.spool.length,
+      nats_spool_peak_bytes: c.spool_peak_bytes,
+      nats_spool_disk_peak_bytes: c.spool_disk_peak_bytes,
+      nats_spool_dropped_messages: c.spool_dropped_messages,
+      nats_spool_dropped_records: c.spool_dropped_records,
+    };
   }
 
   write(batch: readonly ExportRecord[]): Promise<void> {
@@ -127,7 +136,7 @@ export class NatsSink implements Sink {
       const subject = `weft.v1.${this.options.node}.${kind}`;
       const seq = (this.seqs.get(subject) ?? 0) + 1;
       this.seqs.set(subject, seq);
-      this.enqueue({ subject, payload: p.buffer.subarray(0, p.used), records: p.records, seq });
+      this.spool.push({ subject, payload: p.buffer.subarray(0, p.used), records: p.records, seq });
     }
     return this.pump();
   }
@@ -141,19 +150,8 @@ export class NatsSink implements Sink {
     await this.flush();
     this.closed = true;
     if (this.spool.length > 0) this.options.warn(`${this.name}: ${this.spool.length} messages not delivered at close`);
+    this.spool.dispose();
     await this.connection?.drain().catch(() => undefined);
-  }
-
-  private enqueue(message: Pending): void {
-    this.spool.push(message);
-    this.spoolBytes += message.payload.length;
-    while (this.spoolBytes > this.options.maxSpoolBytes && this.spool.length > 1) {
-      const dropped = this.spool.shift()!;
-      this.spoolBytes -= dropped.payload.length;
-      this.counters.nats_spool_dropped_messages++;
-      this.counters.nats_spool_dropped_records += dropped.records;
-    }
-    if (this.spoolBytes > this.counters.nats_spool_peak_bytes) this.counters.nats_spool_peak_bytes = this.spoolBytes;
   }
 
   /** Sends the spool in order; one pump at a time; resolves when the spool is empty. */
@@ -167,13 +165,10 @@ export class NatsSink implements Sink {
     while (this.spool.length > 0 && !this.closed) {
       try {
         await this.ensureConnected();
-        const m = this.spool[0]!;
+        const m = this.spool.peek()!;
         await this.publish(m);
-        // The message may have been dropped from the spool's head meanwhile (overflow): compare.
-        if (this.spool[0] === m) {
-          this.spool.shift();
-          this.spoolBytes -= m.payload.length;
-        }
+        // The message may have been dropped from the spool's head meanwhile (overflow): shift checks.
+        this.spool.shift(m);
         this.counters.nats_messages_published++;
         this.counters.nats_records_published += m.records;
         backoff = 100;
@@ -188,13 +183,13 @@ export class NatsSink implements Sink {
     }
   }
 
-  private async publish(m: Pending): Promise<void> {
+  private async publish(m: SpoolMessage): Promise<void> {
     const h = headers();
     h.set('Content-Type', 'application/x-ndjson');
     h.set('Weft-Agent', this.options.agentId);
     h.set('Weft-Seq', String(m.seq));
     h.set('Weft-Records', String(m.records));
-    h.set('Weft-Spool-Dropped', String(this.counters.nats_spool_dropped_records));
+    h.set('Weft-Spool-Dropped', String(this.spool.counters.spool_dropped_records));
     if (this.js !== undefined) {
       await this.js.publish(m.subject, m.payload, { headers: h, msgID: `${this.options.agentId}:${m.subject}:${m.seq}`, timeout: this.options.ackTimeoutMs });
     } else {
