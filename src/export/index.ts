@@ -9,3 +9,4 @@ export * from './encode/iana-protocols.js';
 export * from './sinks/jsonl.js';
 export * from './transport/fd-writer.js';
 export * from './sinks/nats.js';
+export * from './sinks/kafka.js';

@@ -1,7 +1,8 @@
 /**
  * `--sink URI` parsing: `jsonl:PATH` (a file), `jsonl:-` or `stdout` (standard output),
  * `nats://host:port[,host:port…][?jetstream=1&node=NAME&stream=WEFT&spool=BYTES]`.
- * Later issues add kafka://, ipfix+udp://, pcapng:, parquet: — same entry point.
+ * `kafka://HOST:PORT[,…][?acks=all|1|0&topic_prefix=weft]`.
+ * Later issues add ipfix+udp://, pcapng:, parquet: — same entry point.
  */
 import { ErrorCode, SinkError } from '../core/errors.js';
 import type { EcsJsonEncoder } from './encode/ecs-json.js';
@@ -10,6 +11,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsonLinesSink } from './sinks/jsonl.js';
 import { NatsSink } from './sinks/nats.js';
+import { KafkaSink } from './sinks/kafka.js';
 
 export type SinkSpec =
   | { readonly kind: 'jsonl'; readonly path: string }
@@ -17,7 +19,8 @@ export type SinkSpec =
     readonly kind: 'nats'; readonly servers: string; readonly jetstream: boolean; readonly node: string; readonly stream: string;
     readonly spoolBytes: number; readonly diskSpoolBytes: number; readonly spoolDir: string;
     readonly streamMaxBytes: number; readonly streamMaxAgeMs: number;
-  };
+  }
+  | { readonly kind: 'kafka'; readonly brokers: readonly string[]; readonly topicPrefix: string; readonly acks: -1 | 0 | 1; readonly node: string };
 
 export const SINK_URI_HELP = [
   'jsonl:PATH   JSON lines (ECS) into a file (created 0600)',
@@ -25,7 +28,25 @@ export const SINK_URI_HELP = [
   'nats://HOST:PORT[?jetstream=1&node=NAME&stream=WEFT&spool=BYTES&disk_spool=BYTES&spool_dir=DIR]',
   '             NATS subjects weft.v1.NODE.TYPE (JSON lines per batch); jetstream=1:',
   '             acked publishes into stream WEFT (created when missing)',
+  'kafka://HOST:PORT[,HOST:PORT][?acks=all|1|0&topic_prefix=weft]',
+  '             Kafka topics PREFIX.TYPE, one message per record keyed by Community ID',
 ];
+
+function parseKafka(uri: string): SinkSpec {
+  const q = uri.indexOf('?');
+  const hosts = uri.slice('kafka://'.length, q < 0 ? undefined : q);
+  if (hosts === '') throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': missing host:port after 'kafka://'`, false);
+  const params = new URLSearchParams(q < 0 ? '' : uri.slice(q + 1));
+  for (const key of params.keys()) {
+    if (key !== 'acks' && key !== 'topic_prefix' && key !== 'node') throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': unknown parameter '${key}' (known: acks, topic_prefix, node)`, false);
+  }
+  const acksText = params.get('acks') ?? 'all';
+  const acks = acksText === 'all' || acksText === '-1' ? -1 : acksText === '1' ? 1 : acksText === '0' ? 0 : undefined;
+  if (acks === undefined) throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': acks: expected all, 1 or 0, got '${acksText}'`, false);
+  const topicPrefix = params.get('topic_prefix') ?? 'weft';
+  if (!/^[A-Za-z0-9._-]+$/.test(topicPrefix)) throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': topic_prefix '${topicPrefix}' is not a Kafka topic name`, false);
+  return { kind: 'kafka', brokers: hosts.split(','), topicPrefix, acks, node: params.get('node') ?? hostname() };
+}
 
 const NATS_PARAMS = new Set(['jetstream', 'node', 'stream', 'spool', 'disk_spool', 'spool_dir', 'encoding', 'stream_max_bytes', 'stream_max_age']);
 
@@ -72,12 +93,13 @@ export function parseSinkUri(uri: string): SinkSpec {
   const scheme = colon < 0 ? '' : uri.slice(0, colon);
   const rest = colon < 0 ? '' : uri.slice(colon + 1);
   if (uri.startsWith('nats://')) return parseNats(uri);
+  if (uri.startsWith('kafka://')) return parseKafka(uri);
   if (scheme === 'jsonl' || scheme === 'json') {
     if (rest === '') throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': missing path after 'jsonl:'`, false);
     return { kind: 'jsonl', path: rest };
   }
   throw new SinkError(ErrorCode.SINK_URI,
-    `sink '${uri}': unknown scheme '${scheme || uri}' (supported: jsonl:PATH, jsonl:-, stdout, nats://HOST:PORT)`, false);
+    `sink '${uri}': unknown scheme '${scheme || uri}' (supported: jsonl:PATH, jsonl:-, stdout, nats://HOST:PORT, kafka://HOST:PORT)`, false);
 }
 
 export function openSink(spec: SinkSpec, encoder: EcsJsonEncoder, warn: (message: string) => void = () => undefined): Sink {
@@ -90,5 +112,7 @@ export function openSink(spec: SinkSpec, encoder: EcsJsonEncoder, warn: (message
         jetstream: spec.jetstream, stream: spec.stream, streamMaxBytes: spec.streamMaxBytes, streamMaxAgeMs: spec.streamMaxAgeMs,
         maxSpoolBytes: spec.spoolBytes, diskSpoolBytes: spec.diskSpoolBytes, spoolDir: spec.spoolDir, ackTimeoutMs: 5000, warn,
       }, encoder);
+    case 'kafka':
+      return new KafkaSink({ brokers: spec.brokers, topicPrefix: spec.topicPrefix, acks: spec.acks, agentId: `${spec.node}-${Date.now().toString(36)}-${process.pid}`, warn }, encoder);
   }
 }
