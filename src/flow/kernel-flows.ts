@@ -49,9 +49,9 @@ export type PointResolver = (netns: number, ifindex: number) => number;
 
 /** One direction: the kernel entry's last cumulative counters and what was already reported. */
 class Uni {
+  /** The kernel map key as a latin1 string (one char per byte): the Map key, the tuple read back
+   *  at report time, and the bytes of the delete — no per-entry byte copy to keep. */
   readonly key: string;
-  /** The kernel map key, for reading the tuple back and for the delete. */
-  readonly keyBytes: Uint8Array;
   readonly bi: Bi;
   /** Which side of the conversation this direction sends from: 0 = the lower endpoint. */
   readonly side: number;
@@ -65,9 +65,8 @@ class Uni {
   reportedBytes = 0;
   /** Not yet read once: its first packet may start the conversation's record interval. */
   fresh = true;
-  constructor(key: string, keyBytes: Uint8Array, bi: Bi, side: number) {
+  constructor(key: string, bi: Bi, side: number) {
     this.key = key;
-    this.keyBytes = keyBytes;
     this.bi = bi;
     this.side = side;
   }
@@ -135,7 +134,7 @@ export class KernelFlows {
       const vo = i * WEFT_FLOW_VALUE_SIZE;
       const key = latin1.toString('latin1', ko, ko + WEFT_FLOW_KEY_SIZE);
       let u = this.unis.get(key);
-      if (u === undefined) u = this.addUni(key, keys, kv, ko);
+      if (u === undefined) u = this.addUni(key, keys, latin1, kv, ko);
       u.packets = readU64(vv, vo + WEFT_FLOW_VALUE_PACKETS);
       u.bytes = readU64(vv, vo + WEFT_FLOW_VALUE_BYTES);
       u.skbs = readU64(vv, vo + WEFT_FLOW_VALUE_SKBS);
@@ -152,6 +151,7 @@ export class KernelFlows {
     }
 
     let deletes = 0;
+    const del = Buffer.from(deleteKeys.buffer, deleteKeys.byteOffset, deleteKeys.byteLength);
     const { idleTimeoutNs, activeTimeoutNs, tcpLingerNs } = this.config;
     for (const bi of this.bis.values()) {
       const quiet = nowNs - bi.lastNs;
@@ -162,7 +162,7 @@ export class KernelFlows {
         this.report(bi, reason as FlowEndReason);
         for (const u of bi.uni) {
           if (u === undefined) continue;
-          deleteKeys.set(u.keyBytes, deletes * WEFT_FLOW_KEY_SIZE);
+          del.write(u.key, deletes * WEFT_FLOW_KEY_SIZE, 'latin1');
           deletes++;
           this.unis.delete(u.key);
         }
@@ -191,7 +191,7 @@ export class KernelFlows {
     };
   }
 
-  private addUni(key: string, bytes: Uint8Array, kv: DataView, ko: number): Uni {
+  private addUni(key: string, bytes: Uint8Array, latin1: Buffer, kv: DataView, ko: number): Uni {
     const side = compareEndpoints(bytes, ko + WEFT_FLOW_KEY_SRC, ko + WEFT_FLOW_KEY_DST, kv.getUint16(ko + WEFT_FLOW_KEY_SPORT, true), kv.getUint16(ko + WEFT_FLOW_KEY_DPORT, true)) <= 0 ? 0 : 1;
     const direction = bytes[ko + WEFT_FLOW_KEY_DIRECTION]!;
     const l4proto = bytes[ko + WEFT_FLOW_KEY_L4PROTO]!;
@@ -201,7 +201,6 @@ export class KernelFlows {
     const high = side === 0 ? WEFT_FLOW_KEY_DST : WEFT_FLOW_KEY_SRC;
     const lowPort = kv.getUint16(ko + (side === 0 ? WEFT_FLOW_KEY_SPORT : WEFT_FLOW_KEY_DPORT), true);
     const highPort = kv.getUint16(ko + (side === 0 ? WEFT_FLOW_KEY_DPORT : WEFT_FLOW_KEY_SPORT), true);
-    const latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     // ICMP: the "ports" are type and code, which differ between request and reply: pair on addresses only.
     const icmp = l4proto === IPPROTO_ICMP || l4proto === IPPROTO_ICMPV6;
     // netns, ifindex, protocol, IP version, VLAN — everything of the key but direction and endpoints
@@ -215,8 +214,7 @@ export class KernelFlows {
         l4proto, bytes[ko + WEFT_FLOW_KEY_IP_VERSION]!, kv.getUint16(ko + WEFT_FLOW_KEY_VLAN, true));
       this.bis.set(biKey, bi);
     }
-    // A copy: the snapshot buffer is reused by the next read (and Buffer#slice would be a view).
-    const u = new Uni(key, new Uint8Array(bytes.subarray(ko, ko + WEFT_FLOW_KEY_SIZE)), bi, side);
+    const u = new Uni(key, bi, side);
     bi.uni[side] = u;
     this.unis.set(key, u);
     return u;
@@ -238,7 +236,8 @@ export class KernelFlows {
     else if ((b.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN) src = b;
     else src = a.firstNs <= b.firstNs ? a : b;
     const dst = src === a ? b : a;
-    const key = src.keyBytes;
+    // The snapshot buffer is reused by the next read: the tuple comes back from the key string.
+    const key = Buffer.from(src.key, 'latin1');
     const kv = new DataView(key.buffer, key.byteOffset, key.byteLength);
     const v4 = bi.ipVersion === 4;
     const s0 = v4 ? 0 : kv.getUint32(WEFT_FLOW_KEY_SRC, false);
