@@ -9,12 +9,14 @@ import { replayCommand } from './replay.js';
 import { upCommand } from './up.js';
 import { agentCommand } from './agent.js';
 import { capabilitiesCommand } from './capabilities.js';
+import { tailCommand } from './tail.js';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: readonly string[], io: Io) => Promise<number> }> = {
   up: { summary: 'run weft on this machine with the embedded default (see weft up --help)', run: upCommand },
   replay: { summary: 'capture files (pcap, pcapng, gzip, stdin) → flow records', run: replayCommand },
   agent: { summary: 'the live agent: eBPF sensors in every network namespace (libpcap fallback)', run: agentCommand },
   capabilities: { summary: 'what this host lets weft do (eBPF features, privileges, fallback)', run: capabilitiesCommand },
+  tail: { summary: 'follow the records on the bus (NATS), one readable line each', run: tailCommand },
 };
 
 export const MAIN_HELP = `Usage: weft COMMAND [options]
