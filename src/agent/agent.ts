@@ -14,7 +14,7 @@
  * flow, writes the final stats and detaches everything. tcx links die with the process, so even a
  * `kill -9` leaves nothing behind; legacy tc filters use a fixed handle and are replaced on start.
  */
-import { watch, type FSWatcher } from "node:fs";
+import { watch, type FSWatcher } from 'node:fs';
 
 import { AgentError, ErrorCode } from '../core/index.js';
 import {

@@ -41,7 +41,7 @@ Stops cleanly on SIGINT/SIGTERM: every flow is flushed and every program detache
 `;
 
 export async function agentCommand(argv: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values } = parseArgs({
     args: [...argv],
     allowPositionals: false,
     strict: true,
@@ -63,7 +63,6 @@ export async function agentCommand(argv: readonly string[], io: Io): Promise<num
       help: { type: 'boolean', short: 'h' },
     },
   });
-  void positionals;
   if (values.help) { io.stdout.write(AGENT_HELP); return 0; }
   const source = values.source ?? 'auto';
   if (source !== 'auto' && source !== 'ebpf' && source !== 'pcap') throw new UsageError(`--source: expected auto, ebpf or pcap, got '${source}'`);

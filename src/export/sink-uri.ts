@@ -32,32 +32,32 @@ export const SINK_URI_HELP = [
   '             Kafka topics PREFIX.TYPE, one message per record keyed by Community ID',
 ];
 
-function parseKafka(uri: string): SinkSpec {
+/** `scheme://host:port[,host:port…][?k=v&…]`: the hosts and the parameters, each one known. */
+function hostsAndParams(uri: string, scheme: string, known: readonly string[]): { hosts: string[]; params: URLSearchParams } {
   const q = uri.indexOf('?');
-  const hosts = uri.slice('kafka://'.length, q < 0 ? undefined : q);
-  if (hosts === '') throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': missing host:port after 'kafka://'`, false);
+  const hosts = uri.slice(`${scheme}://`.length, q < 0 ? undefined : q);
+  if (hosts === '') throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': missing host:port after '${scheme}://'`, false);
   const params = new URLSearchParams(q < 0 ? '' : uri.slice(q + 1));
   for (const key of params.keys()) {
-    if (key !== 'acks' && key !== 'topic_prefix' && key !== 'node') throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': unknown parameter '${key}' (known: acks, topic_prefix, node)`, false);
+    if (!known.includes(key)) throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': unknown parameter '${key}' (known: ${known.join(', ')})`, false);
   }
+  return { hosts: hosts.split(','), params };
+}
+
+function parseKafka(uri: string): SinkSpec {
+  const { hosts, params } = hostsAndParams(uri, 'kafka', ['acks', 'topic_prefix', 'node']);
   const acksText = params.get('acks') ?? 'all';
   const acks = acksText === 'all' || acksText === '-1' ? -1 : acksText === '1' ? 1 : acksText === '0' ? 0 : undefined;
   if (acks === undefined) throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': acks: expected all, 1 or 0, got '${acksText}'`, false);
   const topicPrefix = params.get('topic_prefix') ?? 'weft';
   if (!/^[A-Za-z0-9._-]+$/.test(topicPrefix)) throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': topic_prefix '${topicPrefix}' is not a Kafka topic name`, false);
-  return { kind: 'kafka', brokers: hosts.split(','), topicPrefix, acks, node: params.get('node') ?? hostname() };
+  return { kind: 'kafka', brokers: hosts, topicPrefix, acks, node: params.get('node') ?? hostname() };
 }
 
-const NATS_PARAMS = new Set(['jetstream', 'node', 'stream', 'spool', 'disk_spool', 'spool_dir', 'encoding', 'stream_max_bytes', 'stream_max_age']);
+const NATS_PARAMS = ['jetstream', 'node', 'stream', 'spool', 'disk_spool', 'spool_dir', 'encoding', 'stream_max_bytes', 'stream_max_age'];
 
 function parseNats(uri: string): SinkSpec {
-  const q = uri.indexOf('?');
-  const hosts = uri.slice('nats://'.length, q < 0 ? undefined : q);
-  if (hosts === '') throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': missing host:port after 'nats://'`, false);
-  const params = new URLSearchParams(q < 0 ? '' : uri.slice(q + 1));
-  for (const key of params.keys()) {
-    if (!NATS_PARAMS.has(key)) throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': unknown parameter '${key}' (known: ${[...NATS_PARAMS].join(', ')})`, false);
-  }
+  const { hosts, params } = hostsAndParams(uri, 'nats', NATS_PARAMS);
   const encoding = params.get('encoding') ?? 'json';
   if (encoding !== 'json') throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': encoding '${encoding}' is not supported yet (json)`, false);
   const int = (key: string, fallback: number): number => {
@@ -75,7 +75,7 @@ function parseNats(uri: string): SinkSpec {
   if (!/^[A-Za-z0-9_-]+$/.test(node)) throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': node '${node}' must be letters, digits, '-' or '_' (it is a subject token)`, false);
   return {
     kind: 'nats',
-    servers: hosts.split(',').map((h) => `nats://${h}`).join(','),
+    servers: hosts.map((h) => `nats://${h}`).join(','),
     jetstream: js === '1' || js === 'true',
     node,
     stream: params.get('stream') ?? 'WEFT',

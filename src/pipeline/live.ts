@@ -11,9 +11,9 @@
  *                         its records are dropped.
  */
 import { decodePacket } from '../decode/index.js';
-import { Dissectors } from '../dpi/index.js';
+import type { Dissectors } from '../dpi/index.js';
+import { createDissectors } from './dissectors.js';
 import { communityIdFromWords, FlowTable, type FlowConfig } from '../flow/index.js';
-import { formatIp } from '../core/index.js';
 import {
   APP_PROTOCOL_NAMES, AppProtocol, DecodeStatus, FlowEndReason, PacketView,
   type AppRecord, type ExportRecord, type FlowRecord, type ObservationPoint,
@@ -69,15 +69,9 @@ export class LivePipeline implements CaptureHandler {
     });
     const seed = this.table.config.communityIdSeed;
     this.seed = seed;
-    this.dissectors = options.dissect === false ? null : new Dissectors({
-      communityId: (ver, proto, s0, s1, s2, s3, d0, d1, d2, d3, sport, dport) =>
-        communityIdFromWords(ver, proto, s0, s1, s2, s3, d0, d1, d2, d3, sport, dport, seed, true),
-      formatIp,
-      ...(options.maxSessions !== undefined && { maxSessions: options.maxSessions }),
-      emit: (record: AppRecord) => {
-        this.appRecords++;
-        this.push(record);
-      },
+    this.dissectors = options.dissect === false ? null : createDissectors(seed, options.maxSessions, (record: AppRecord) => {
+      this.appRecords++;
+      this.push(record);
     });
   }
 

@@ -20,11 +20,11 @@
  */
 import type { Readable } from 'node:stream';
 import { AgentError, ErrorCode } from '../core/errors.js';
-import { formatIp } from '../core/index.js';
 import { readCaptureFile, type CaptureHandler, type CaptureSummary } from '../capture/index.js';
 import { decodePacket } from '../decode/index.js';
-import { Dissectors } from '../dpi/index.js';
-import { communityIdFromWords, FlowTable, type FlowConfig } from '../flow/index.js';
+import type { Dissectors } from '../dpi/index.js';
+import { createDissectors } from './dissectors.js';
+import { FlowTable, type FlowConfig } from '../flow/index.js';
 import {
   AppProtocol, DECODE_STATUS_COUNT, DECODE_STATUS_NAMES, DecodeStatus, type AppRecord, FlowEndReason, PacketView, linkTypeName,
   type ExportRecord, type FlowRecord, type ObservationPoint, type StatsRecord,
@@ -94,14 +94,8 @@ export class ReplayPipeline implements CaptureHandler {
       if (this.batch.push(record) >= MAX_BATCH) this.writeBatch();
     });
     const seed = this.table.config.communityIdSeed;
-    this.dissectors = options.dissect === false ? null : new Dissectors({
-      communityId: (ver, proto, s0, s1, s2, s3, d0, d1, d2, d3, sport, dport) =>
-        communityIdFromWords(ver, proto, s0, s1, s2, s3, d0, d1, d2, d3, sport, dport, seed, true),
-      formatIp,
-      ...(options.maxSessions !== undefined && { maxSessions: options.maxSessions }),
-      emit: (record: AppRecord) => {
-        if (this.batch.push(record) >= MAX_BATCH) this.writeBatch();
-      },
+    this.dissectors = options.dissect === false ? null : createDissectors(seed, options.maxSessions, (record: AppRecord) => {
+      if (this.batch.push(record) >= MAX_BATCH) this.writeBatch();
     });
   }
 

@@ -15,6 +15,21 @@ export interface ByteOutput {
   reserve(n: number): void;
 }
 
+/** A ByteOutput over a private buffer that doubles when it fills (a line, a payload). */
+export class GrowableOutput implements ByteOutput {
+  buffer: Uint8Array;
+  used = 0;
+  constructor(initialBytes = 8192) {
+    this.buffer = Buffer.allocUnsafe(initialBytes);
+  }
+  reserve(n: number): void {
+    if (this.used + n <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.used + n));
+    grown.set(this.buffer.subarray(0, this.used));
+    this.buffer = grown;
+  }
+}
+
 /** ASCII text as bytes, for literals built once. */
 export function asciiBytes(text: string): Uint8Array {
   return Buffer.from(text, 'latin1');

@@ -14,7 +14,7 @@ import { diffNanos, formatRfc3339 } from '../../core/time.js';
 import { FLOW_END_REASON_NAMES, type FlowRecord } from '../../model/flow-record.js';
 import type { ObservationPoint } from '../../model/observation-point.js';
 import type { ExportRecord, StatsRecord } from '../../model/stats-record.js';
-import { ascii, asciiBytes, num, raw, rfc3339, type ByteOutput } from './ascii.js';
+import { ascii, asciiBytes, GrowableOutput, num, raw, rfc3339, type ByteOutput } from './ascii.js';
 import { ianaProtocolName } from './iana-protocols.js';
 import { writeAppRecord } from './ecs-app.js';
 import type { AppRecord } from '../../model/app-record.js';
@@ -123,17 +123,6 @@ const QUOTE = 0x22;
  */
 const FLOW_LINE_MAX = 4096;
 
-/** A ByteOutput over a private buffer, for `encode` (the string API). */
-class ScratchOutput implements ByteOutput {
-  buffer: Uint8Array = Buffer.allocUnsafe(8192);
-  used = 0;
-  reserve(n: number): void {
-    if (this.used + n <= this.buffer.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.used + n));
-    grown.set(this.buffer.subarray(0, this.used));
-    this.buffer = grown;
-  }
-}
 
 export interface EncoderContext {
   /** `observer.hostname`: the node that observed the traffic. */
@@ -149,7 +138,8 @@ export class EcsJsonEncoder {
   private readonly pointJson: string[] = [];
   /** `,` + observer fields + `}`: the UTF-8 end of every flow line of a point. */
   private readonly pointTail: Uint8Array[] = [];
-  private readonly scratch = new ScratchOutput();
+  /** For `encode` (the string API). */
+  private readonly scratch = new GrowableOutput();
 
   constructor(context: EncoderContext) {
     this.context = context;

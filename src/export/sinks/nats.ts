@@ -19,7 +19,7 @@ import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jets
 import { ErrorCode, SinkError } from '../../core/errors.js';
 import type { ExportRecord } from '../../model/stats-record.js';
 import type { EcsJsonEncoder } from '../encode/ecs-json.js';
-import type { ByteOutput } from '../encode/ascii.js';
+import { GrowableOutput } from '../encode/ascii.js';
 import type { Sink } from '../sink.js';
 import { Spool, type SpoolMessage } from '../transport/spool.js';
 
@@ -46,16 +46,11 @@ export interface NatsSinkOptions {
 }
 
 
-/** A growable byte buffer for one payload. */
-class Payload implements ByteOutput {
-  buffer: Uint8Array = Buffer.allocUnsafe(64 * 1024);
-  used = 0;
+/** One message's payload: JSON lines, and how many records it holds. */
+class Payload extends GrowableOutput {
   records = 0;
-  reserve(n: number): void {
-    if (this.used + n <= this.buffer.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.used + n));
-    grown.set(this.buffer.subarray(0, this.used));
-    this.buffer = grown;
+  constructor() {
+    super(64 * 1024);
   }
   line(text: string): void {
     const n = Buffer.byteLength(text);
