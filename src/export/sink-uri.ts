@@ -1,11 +1,12 @@
 /**
  * `--sink URI` parsing: `jsonl:PATH` (a file), `jsonl:-` or `stdout` (standard output),
- * `nats://host:port[,host:port…][?jetstream=1&node=NAME&stream=WEFT&spool=BYTES]`.
- * `kafka://HOST:PORT[,…][?acks=all|1|0&topic_prefix=weft]`.
+ * `nats://host:port[,host:port…][?jetstream=1&node=NAME&stream=WEFT&spool=BYTES&encoding=json|protobuf]`.
+ * `kafka://HOST:PORT[,…][?acks=all|1|0&topic_prefix=weft&encoding=json|protobuf]`.
  * Later issues add ipfix+udp://, pcapng:, parquet: — same entry point.
  */
 import { ErrorCode, SinkError } from '../core/errors.js';
 import type { EcsJsonEncoder } from './encode/ecs-json.js';
+import { ProtobufEncoder } from './encode/protobuf.js';
 import type { Sink } from './sink.js';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,23 +14,31 @@ import { JsonLinesSink } from './sinks/jsonl.js';
 import { NatsSink } from './sinks/nats.js';
 import { KafkaSink } from './sinks/kafka.js';
 
+/** What a NATS message or Kafka value holds: ECS JSON, or protobuf (schema weft.v1, docs/schema.md). */
+export type SinkEncoding = 'json' | 'protobuf';
+
 export type SinkSpec =
   | { readonly kind: 'jsonl'; readonly path: string }
   | {
     readonly kind: 'nats'; readonly servers: string; readonly jetstream: boolean; readonly node: string; readonly stream: string;
     readonly spoolBytes: number; readonly diskSpoolBytes: number; readonly spoolDir: string;
-    readonly streamMaxBytes: number; readonly streamMaxAgeMs: number;
+    readonly streamMaxBytes: number; readonly streamMaxAgeMs: number; readonly encoding: SinkEncoding;
   }
-  | { readonly kind: 'kafka'; readonly brokers: readonly string[]; readonly topicPrefix: string; readonly acks: -1 | 0 | 1; readonly node: string };
+  | {
+    readonly kind: 'kafka'; readonly brokers: readonly string[]; readonly topicPrefix: string; readonly acks: -1 | 0 | 1; readonly node: string;
+    readonly encoding: SinkEncoding;
+  };
 
 export const SINK_URI_HELP = [
   'jsonl:PATH   JSON lines (ECS) into a file (created 0600)',
   'jsonl:-      JSON lines to standard output (also: stdout)',
-  'nats://HOST:PORT[?jetstream=1&node=NAME&stream=WEFT&spool=BYTES&disk_spool=BYTES&spool_dir=DIR]',
-  '             NATS subjects weft.v1.NODE.TYPE (JSON lines per batch); jetstream=1:',
-  '             acked publishes into stream WEFT (created when missing)',
-  'kafka://HOST:PORT[,HOST:PORT][?acks=all|1|0&topic_prefix=weft]',
+  'nats://HOST:PORT[?jetstream=1&node=NAME&stream=WEFT&spool=BYTES&disk_spool=BYTES&spool_dir=DIR&encoding=json|protobuf]',
+  '             NATS subjects weft.v1.NODE.TYPE (JSON lines per batch, or one protobuf',
+  '             weft.v1.Batch with encoding=protobuf); jetstream=1: acked publishes into',
+  '             stream WEFT (created when missing)',
+  'kafka://HOST:PORT[,HOST:PORT][?acks=all|1|0&topic_prefix=weft&encoding=json|protobuf]',
   '             Kafka topics PREFIX.TYPE, one message per record keyed by Community ID',
+  '             (ECS JSON, or the record\'s protobuf message with encoding=protobuf)',
 ];
 
 /** `scheme://host:port[,host:port…][?k=v&…]`: the hosts and the parameters, each one known. */
@@ -44,22 +53,31 @@ function hostsAndParams(uri: string, scheme: string, known: readonly string[]): 
   return { hosts: hosts.split(','), params };
 }
 
+/** `encoding=json|protobuf` (json when absent). */
+function encodingParam(uri: string, params: URLSearchParams): SinkEncoding {
+  const encoding = params.get('encoding') ?? 'json';
+  if (encoding !== 'json' && encoding !== 'protobuf') {
+    throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': encoding: expected json or protobuf, got '${encoding}'`, false);
+  }
+  return encoding;
+}
+
 function parseKafka(uri: string): SinkSpec {
-  const { hosts, params } = hostsAndParams(uri, 'kafka', ['acks', 'topic_prefix', 'node']);
+  const { hosts, params } = hostsAndParams(uri, 'kafka', ['acks', 'topic_prefix', 'node', 'encoding']);
+  const encoding = encodingParam(uri, params);
   const acksText = params.get('acks') ?? 'all';
   const acks = acksText === 'all' || acksText === '-1' ? -1 : acksText === '1' ? 1 : acksText === '0' ? 0 : undefined;
   if (acks === undefined) throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': acks: expected all, 1 or 0, got '${acksText}'`, false);
   const topicPrefix = params.get('topic_prefix') ?? 'weft';
   if (!/^[A-Za-z0-9._-]+$/.test(topicPrefix)) throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': topic_prefix '${topicPrefix}' is not a Kafka topic name`, false);
-  return { kind: 'kafka', brokers: hosts, topicPrefix, acks, node: params.get('node') ?? hostname() };
+  return { kind: 'kafka', brokers: hosts, topicPrefix, acks, node: params.get('node') ?? hostname(), encoding };
 }
 
 const NATS_PARAMS = ['jetstream', 'node', 'stream', 'spool', 'disk_spool', 'spool_dir', 'encoding', 'stream_max_bytes', 'stream_max_age'];
 
 function parseNats(uri: string): SinkSpec {
   const { hosts, params } = hostsAndParams(uri, 'nats', NATS_PARAMS);
-  const encoding = params.get('encoding') ?? 'json';
-  if (encoding !== 'json') throw new SinkError(ErrorCode.SINK_URI, `sink '${uri}': encoding '${encoding}' is not supported yet (json)`, false);
+  const encoding = encodingParam(uri, params);
   const int = (key: string, fallback: number): number => {
     const text = params.get(key);
     if (text === null) return fallback;
@@ -84,6 +102,7 @@ function parseNats(uri: string): SinkSpec {
     spoolDir: params.get('spool_dir') ?? join(tmpdir(), 'weft-spool', node),
     streamMaxBytes: int('stream_max_bytes', 1 << 30),
     streamMaxAgeMs: int('stream_max_age', 24 * 3600) * 1000,
+    encoding,
   };
 }
 
@@ -102,6 +121,13 @@ export function parseSinkUri(uri: string): SinkSpec {
     `sink '${uri}': unknown scheme '${scheme || uri}' (supported: jsonl:PATH, jsonl:-, stdout, nats://HOST:PORT, kafka://HOST:PORT)`, false);
 }
 
+/** The encoder a spec asks for: the JSON one it is given, or a protobuf one with the same context. */
+function encoderFor(spec: { readonly encoding: SinkEncoding }, json: EcsJsonEncoder): EcsJsonEncoder | ProtobufEncoder {
+  // The observer and the observation points are the JSON encoder's (read through its private field:
+  // the sinks are opened with it).
+  return spec.encoding === 'protobuf' ? new ProtobufEncoder(json.context) : json;
+}
+
 export function openSink(spec: SinkSpec, encoder: EcsJsonEncoder, warn: (message: string) => void = () => undefined): Sink {
   switch (spec.kind) {
     case 'jsonl':
@@ -111,8 +137,9 @@ export function openSink(spec: SinkSpec, encoder: EcsJsonEncoder, warn: (message
         servers: spec.servers, node: spec.node, agentId: `${spec.node}-${Date.now().toString(36)}-${process.pid}`,
         jetstream: spec.jetstream, stream: spec.stream, streamMaxBytes: spec.streamMaxBytes, streamMaxAgeMs: spec.streamMaxAgeMs,
         maxSpoolBytes: spec.spoolBytes, diskSpoolBytes: spec.diskSpoolBytes, spoolDir: spec.spoolDir, ackTimeoutMs: 5000, warn,
-      }, encoder);
+      }, encoderFor(spec, encoder));
     case 'kafka':
-      return new KafkaSink({ brokers: spec.brokers, topicPrefix: spec.topicPrefix, acks: spec.acks, agentId: `${spec.node}-${Date.now().toString(36)}-${process.pid}`, warn }, encoder);
+      return new KafkaSink({ brokers: spec.brokers, topicPrefix: spec.topicPrefix, acks: spec.acks, agentId: `${spec.node}-${Date.now().toString(36)}-${process.pid}`, warn },
+        encoderFor(spec, encoder));
   }
 }

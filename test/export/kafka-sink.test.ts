@@ -9,19 +9,22 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { EcsJsonEncoder, KafkaSink, kafkaTopicMessages, parseSinkUri } from '../../src/export/index.js';
+import { ProtobufEncoder } from '../../src/export/encode/protobuf.js';
 import { ReplayPipeline } from '../../src/pipeline/index.js';
 import { CORPUS_DIR } from '../support/corpus.js';
 import { MemorySink } from '../support/memory-sink.js';
+import { decode, protoToEcs } from './proto-ecs.js';
 
 const CAPTURE = join(CORPUS_DIR, 'pcap', 'dns-udp.pcap');
 const BROKER = process.env['WEFT_TEST_KAFKA'];
 
-async function replayed(): Promise<{ memory: MemorySink; encoder: EcsJsonEncoder }> {
+async function replayed(): Promise<{ memory: MemorySink; encoder: EcsJsonEncoder; protobuf: ProtobufEncoder }> {
   const pipeline = new ReplayPipeline({ warn: () => undefined });
-  const encoder = new EcsJsonEncoder({ observerHostname: 'kafka-node', points: pipeline.points });
+  const context = { observerHostname: 'kafka-node', points: pipeline.points };
+  const encoder = new EcsJsonEncoder(context);
   const memory = new MemorySink();
   await pipeline.run([CAPTURE], [memory]);
-  return { memory, encoder };
+  return { memory, encoder, protobuf: new ProtobufEncoder(context) };
 }
 
 test('one message per record on PREFIX.TYPE, keyed by Community ID, with a gapless sequence per topic', { skip: existsSync(CAPTURE) ? false : 'corpus absent' }, async () => {
@@ -46,9 +49,28 @@ test('one message per record on PREFIX.TYPE, keyed by Community ID, with a gaple
   }
 });
 
+test('protobuf: each value is the record\'s own message, the content type naming it', { skip: existsSync(CAPTURE) ? false : 'corpus absent' }, async () => {
+  const { memory, encoder, protobuf } = await replayed();
+  const topics = kafkaTopicMessages(memory.records, protobuf, 'weft', 'agent-1', new Map());
+  const messages = { dns: 'Dns', flow: 'Flow', stats: 'Stats' } as Record<string, string>;
+  for (const { topic, messages: list } of topics) {
+    const kind = topic.slice('weft.'.length);
+    const records = memory.records.filter((r) => r.kind === kind);
+    assert.equal(list.length, records.length);
+    list.forEach((m, i) => {
+      assert.equal(m.headers!['content-type'], `application/x-protobuf; proto=weft.v1.${messages[kind]}`);
+      assert.ok(Buffer.isBuffer(m.value));
+      assert.deepEqual(protoToEcs(kind, decode(messages[kind]!, m.value)), JSON.parse(encoder.encode(records[i]!)), `${kind} #${i}`);
+    });
+  }
+  assert.deepEqual(topics.map((t) => t.topic).sort(), ['weft.dns', 'weft.flow', 'weft.stats']);
+});
+
 test('kafka:// sink URIs; bad ones named', () => {
   assert.deepEqual(parseSinkUri('kafka://b1:9092,b2:9092?acks=1&topic_prefix=lab.weft&node=n1'),
-    { kind: 'kafka', brokers: ['b1:9092', 'b2:9092'], topicPrefix: 'lab.weft', acks: 1, node: 'n1' });
+    { kind: 'kafka', brokers: ['b1:9092', 'b2:9092'], topicPrefix: 'lab.weft', acks: 1, node: 'n1', encoding: 'json' });
+  assert.equal((parseSinkUri('kafka://b:9092?encoding=protobuf') as { encoding: string }).encoding, 'protobuf');
+  assert.throws(() => parseSinkUri('kafka://b:9092?encoding=xml'), /encoding: expected json or protobuf, got 'xml'/);
   assert.equal((parseSinkUri('kafka://b:9092') as { acks: number }).acks, -1);
   assert.throws(() => parseSinkUri('kafka://b:9092?acks=2'), /acks: expected all, 1 or 0, got '2'/);
   assert.throws(() => parseSinkUri('kafka://b:9092?partitions=3'), /unknown parameter 'partitions'/);

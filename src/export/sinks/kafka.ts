@@ -1,14 +1,16 @@
 /**
  * The Kafka sink (kafkajs: pure JavaScript, no native librdkafka to build): one topic per record
  * type (`<prefix>.flow`, `<prefix>.dns`, …), one Kafka message per record with the Community ID as
- * its key (so one conversation's records land in one partition, in order), ECS JSON values, and
- * the completeness headers of the NATS sink (agent id, a sequence number per topic). Batches are
+ * its key (so one conversation's records land in one partition, in order), ECS JSON values (or,
+ * with a ProtobufEncoder, the record's own weft.v1 message: Flow, Dns, …), and the completeness
+ * headers of the NATS sink (agent id, a sequence number per topic). Batches are
  * sent in order, one `sendBatch` per batch, with the configured acks (`all` by default).
  */
 import { Kafka, logLevel, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import { ErrorCode, SinkError } from '../../core/errors.js';
 import type { ExportRecord } from '../../model/stats-record.js';
 import type { EcsJsonEncoder } from '../encode/ecs-json.js';
+import { ProtobufEncoder, protobufContentType } from '../encode/protobuf.js';
 import type { Sink } from '../sink.js';
 
 export interface KafkaSinkOptions {
@@ -21,8 +23,9 @@ export interface KafkaSinkOptions {
 }
 
 /** The Kafka messages of one batch, grouped by topic (exported for tests: no broker needed). */
-export function kafkaTopicMessages(batch: readonly ExportRecord[], encoder: EcsJsonEncoder, prefix: string, agentId: string,
-  seqs: Map<string, number>): TopicMessages[] {
+export function kafkaTopicMessages(batch: readonly ExportRecord[], encoder: EcsJsonEncoder | ProtobufEncoder, prefix: string,
+  agentId: string, seqs: Map<string, number>): TopicMessages[] {
+  const protobuf = encoder instanceof ProtobufEncoder;
   const byTopic = new Map<string, Message[]>();
   for (const record of batch) {
     const topic = `${prefix}.${record.kind}`;
@@ -31,10 +34,11 @@ export function kafkaTopicMessages(batch: readonly ExportRecord[], encoder: EcsJ
     const seq = (seqs.get(topic) ?? 0) + 1;
     seqs.set(topic, seq);
     const key = 'communityId' in record && record.communityId !== '' ? record.communityId : null;
+    const contentType = protobuf ? protobufContentType(ProtobufEncoder.messageName(record.kind)) : 'application/json';
     messages.push({
       key,
       value: encoder.encode(record),
-      headers: { 'content-type': 'application/json', 'weft-agent': agentId, 'weft-seq': String(seq) },
+      headers: { 'content-type': contentType, 'weft-agent': agentId, 'weft-seq': String(seq) },
     });
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
@@ -43,16 +47,17 @@ export function kafkaTopicMessages(batch: readonly ExportRecord[], encoder: EcsJ
 export class KafkaSink implements Sink {
   readonly name: string;
   private readonly options: KafkaSinkOptions;
-  private readonly encoder: EcsJsonEncoder;
+  private readonly encoder: EcsJsonEncoder | ProtobufEncoder;
   private producer: Producer | undefined;
   private tail: Promise<void> = Promise.resolve();
   private readonly seqs = new Map<string, number>();
   private failed = 0;
 
-  constructor(options: KafkaSinkOptions, encoder: EcsJsonEncoder) {
+  /** The encoder decides the values: ECS JSON (EcsJsonEncoder) or protobuf messages (ProtobufEncoder). */
+  constructor(options: KafkaSinkOptions, encoder: EcsJsonEncoder | ProtobufEncoder) {
     this.options = options;
     this.encoder = encoder;
-    this.name = `kafka ${options.brokers.join(',')}`;
+    this.name = `kafka ${options.brokers.join(',')}${encoder instanceof ProtobufEncoder ? ' (protobuf)' : ''}`;
   }
 
   write(batch: readonly ExportRecord[]): Promise<void> {

@@ -1,8 +1,9 @@
 /**
  * The NATS sink: records onto subjects `weft.v1.<node>.<type>`, JSON lines (ECS) by default, one
- * message per record type per batch (records are batched, never one message each).
+ * message per record type per batch (records are batched, never one message each). With a
+ * ProtobufEncoder the payload is one weft.v1.Batch instead (Content-Type says which).
  *
- *   batch ─► group by type ─► NDJSON payload per type ─► message { subject, headers } ─► spool ─► pump
+ *   batch ─► group by type ─► NDJSON (or Batch) payload per type ─► message { subject, headers } ─► spool ─► pump
  *                                                                                   │ (in order)
  *   core NATS: publish, flush ◄──────────────────────────────────────────────────────┤
  *   JetStream: publish and wait for the ack; a message leaves the spool only once acked, and is
@@ -20,6 +21,8 @@ import { ErrorCode, SinkError } from '../../core/errors.js';
 import type { ExportRecord } from '../../model/stats-record.js';
 import type { EcsJsonEncoder } from '../encode/ecs-json.js';
 import { GrowableOutput } from '../encode/ascii.js';
+import { ProtobufEncoder } from '../encode/protobuf.js';
+import { ProtoWriter } from '../encode/protobuf-wire.js';
 import type { Sink } from '../sink.js';
 import { Spool, type SpoolMessage } from '../transport/spool.js';
 
@@ -62,11 +65,14 @@ class Payload extends GrowableOutput {
 }
 
 const NEWLINE = 0x0a;
+/** A Batch payload's first guess: bytes per record (a flow is ~150). */
+const PROTOBUF_RECORD_BYTES = 256;
 
 export class NatsSink implements Sink {
   readonly name: string;
   private readonly options: NatsSinkOptions;
-  private readonly encoder: EcsJsonEncoder;
+  private readonly encoder: EcsJsonEncoder | ProtobufEncoder;
+  private readonly contentType: string;
   private connection: NatsConnection | undefined;
   private js: JetStreamClient | undefined;
   private connecting: Promise<void> | undefined;
@@ -81,10 +87,13 @@ export class NatsSink implements Sink {
     nats_disconnects: 0,
   };
 
-  constructor(options: NatsSinkOptions, encoder: EcsJsonEncoder) {
+  /** The encoder decides the payload: JSON lines (EcsJsonEncoder) or one protobuf Batch (ProtobufEncoder). */
+  constructor(options: NatsSinkOptions, encoder: EcsJsonEncoder | ProtobufEncoder) {
     this.options = options;
     this.encoder = encoder;
-    this.name = `nats ${options.servers}${options.jetstream ? ' (jetstream)' : ''}`;
+    this.contentType = encoder instanceof ProtobufEncoder ? encoder.contentType : 'application/x-ndjson';
+    const notes = [...(options.jetstream ? ['jetstream'] : []), ...(encoder instanceof ProtobufEncoder ? ['protobuf'] : [])];
+    this.name = `nats ${options.servers}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`;
     this.spool = new Spool({
       memoryBytes: options.maxSpoolBytes,
       diskBytes: options.diskSpoolBytes ?? 0,
@@ -108,32 +117,55 @@ export class NatsSink implements Sink {
   }
 
   write(batch: readonly ExportRecord[]): Promise<void> {
+    if (this.encoder instanceof ProtobufEncoder) return this.writeProtobuf(batch, this.encoder);
+    const encoder = this.encoder;
     const byType = new Map<string, Payload>();
     for (const record of batch) {
       let p = byType.get(record.kind);
       if (p === undefined) byType.set(record.kind, (p = new Payload()));
       if (record.kind === 'flow') {
-        this.encoder.writeFlow(record, p);
+        encoder.writeFlow(record, p);
         p.reserve(1);
         p.buffer[p.used++] = NEWLINE;
       } else if (record.kind === 'stats') {
-        p.line(this.encoder.encodeStats({ ...record, counters: { ...record.counters, ...this.stats() } }));
+        p.line(encoder.encodeStats({ ...record, counters: { ...record.counters, ...this.stats() } }));
       } else if (record.kind === 'event') {
-        p.line(this.encoder.encodeEvent(record));
+        p.line(encoder.encodeEvent(record));
       } else {
-        this.encoder.writeApp(record, p);
+        encoder.writeApp(record, p);
         p.reserve(1);
         p.buffer[p.used++] = NEWLINE;
       }
       p.records++;
     }
-    for (const [kind, p] of byType) {
-      const subject = `weft.v1.${this.options.node}.${kind}`;
-      const seq = (this.seqs.get(subject) ?? 0) + 1;
-      this.seqs.set(subject, seq);
-      this.spool.push({ subject, payload: p.buffer.subarray(0, p.used), records: p.records, seq });
+    for (const [kind, p] of byType) this.enqueue(kind, p.buffer.subarray(0, p.used), p.records);
+    return this.pump();
+  }
+
+  /** One weft.v1.Batch per record type. */
+  private writeProtobuf(batch: readonly ExportRecord[], encoder: ProtobufEncoder): Promise<void> {
+    const byType = new Map<string, ExportRecord[]>();
+    for (const record of batch) {
+      const list = byType.get(record.kind);
+      if (list === undefined) byType.set(record.kind, [record]);
+      else list.push(record);
+    }
+    for (const [kind, records] of byType) {
+      const w = new ProtoWriter(records.length * PROTOBUF_RECORD_BYTES + 1024);
+      for (const record of records) {
+        encoder.writeBatchEntry(w, record.kind === 'stats' ? { ...record, counters: { ...record.counters, ...this.stats() } } : record);
+      }
+      this.enqueue(kind, w.view(), records.length);
     }
     return this.pump();
+  }
+
+  /** Spools one message for subject weft.v1.NODE.KIND with the next sequence number of that subject. */
+  private enqueue(kind: string, payload: Uint8Array, records: number): void {
+    const subject = `weft.v1.${this.options.node}.${kind}`;
+    const seq = (this.seqs.get(subject) ?? 0) + 1;
+    this.seqs.set(subject, seq);
+    this.spool.push({ subject, payload, records, seq });
   }
 
   async flush(): Promise<void> {
@@ -180,7 +212,7 @@ export class NatsSink implements Sink {
 
   private async publish(m: SpoolMessage): Promise<void> {
     const h = headers();
-    h.set('Content-Type', 'application/x-ndjson');
+    h.set('Content-Type', this.contentType);
     h.set('Weft-Agent', this.options.agentId);
     h.set('Weft-Seq', String(m.seq));
     h.set('Weft-Records', String(m.records));
