@@ -8,6 +8,7 @@
         "src/addon.c",
         "src/attach.c",
         "src/errors.c",
+        "src/filter.c",
         "src/napi_util.c",
         "src/netns.c",
         "src/object.c",

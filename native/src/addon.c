@@ -48,6 +48,11 @@ static napi_value js_clocks(napi_env env, napi_callback_info info)
 	return out;
 }
 
+/* filter.c: tcpdump-syntax filters run by libpcap in user space */
+napi_value js_compile_filter(napi_env env, napi_callback_info info);
+napi_value js_filter_match(napi_env env, napi_callback_info info);
+napi_value js_free_filter(napi_env env, napi_callback_info info);
+
 NAPI_MODULE_INIT()
 {
 	static const napi_property_descriptor fns[] = {
@@ -76,6 +81,9 @@ NAPI_MODULE_INIT()
 		FN("pcapOpen", js_pcap_open),
 		FN("pcapStats", js_pcap_stats),
 		FN("pcapClose", js_pcap_close),
+		FN("compileFilter", js_compile_filter),
+		FN("filterMatch", js_filter_match),
+		FN("freeFilter", js_free_filter),
 #undef FN
 	};
 

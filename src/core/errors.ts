@@ -11,6 +11,7 @@ export const ErrorCode = {
   SINK_URI: 'ERR_SINK_URI',
   SINK_IO: 'ERR_SINK_IO',
   NATIVE_UNAVAILABLE: 'ERR_NATIVE_UNAVAILABLE',
+  FILTER_INVALID: 'ERR_FILTER_INVALID',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -49,5 +50,19 @@ export class SinkError extends AgentError {
   constructor(code: ErrorCode, message: string, retryable: boolean, options?: ErrorOptions) {
     super(code, message, options);
     this.retryable = retryable;
+  }
+}
+
+/**
+ * A tcpdump-syntax packet filter libpcap would not compile, for the link type named: the message
+ * quotes the expression and libpcap's own words. An input error, like UsageError.
+ */
+export class FilterError extends AgentError {
+  readonly expression: string;
+  readonly linkType: number;
+  constructor(expression: string, linkType: number, why: string, linkName = `link type ${linkType}`, options?: ErrorOptions) {
+    super(ErrorCode.FILTER_INVALID, `invalid packet filter '${expression}' for ${linkName}: ${why}`, options);
+    this.expression = expression;
+    this.linkType = linkType;
   }
 }

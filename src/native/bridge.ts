@@ -25,6 +25,8 @@ export type ObjectHandle = number & { readonly __brand: 'bpf-object' };
 export type LinkHandle = number & { readonly __brand: 'bpf-link' };
 export type ConsumerHandle = number & { readonly __brand: 'ring-consumer' };
 export type PcapHandle = number & { readonly __brand: 'pcap-capture' };
+/** A compiled libpcap filter program: an External owned by the addon (freed by freeFilter or by the GC). */
+export type FilterHandle = object & { readonly __brand: 'pcap-filter' };
 
 /** What the addon throws (like Node's own `fs` errors). */
 export interface NativeErrnoError extends Error {
@@ -233,6 +235,21 @@ export interface Bridge {
   pcapStats(capture: PcapHandle): PcapStats;
   /** Reads what is buffered, closes; resolves after the last batch (rejects with a read error that stopped it). */
   pcapClose(capture: PcapHandle): Promise<void>;
+
+  /**
+   * Compiles a tcpdump-syntax filter for packets of one link type (LINKTYPE_*, mapped to libpcap's DLT_*) with
+   * pcap_open_dead + pcap_compile (optimized, netmask unknown). A bad expression, or one the link type cannot
+   * express ('vlan' on raw IP), throws an Error whose message is libpcap's (pcap_geterr), with code 'EINVAL' and
+   * syscall 'pcap_compile'.
+   */
+  compileFilter(linkType: number, snaplen: number, expression: string): FilterHandle;
+  /**
+   * Runs the filter on bytes[offset, offset + capturedLength) (pcap_offline_filter; wireLength is what `len`
+   * and `greater`/`less` see). Allocates nothing. Throws EBADF for a freed filter, RangeError past the end.
+   */
+  filterMatch(filter: FilterHandle, bytes: Uint8Array, offset: number, capturedLength: number, wireLength: number): boolean;
+  /** Releases the program now (the finalizer would later); a second call is a no-op. */
+  freeFilter(filter: FilterHandle): void;
 }
 
 let bridge: Bridge | undefined;
