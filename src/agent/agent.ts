@@ -18,15 +18,21 @@ import { watch, type FSWatcher } from 'node:fs';
 
 import { AgentError, ErrorCode } from '../core/index.js';
 import {
-  KernelSensor, PcapLiveCapture, RingDecoder, readBtfEnum, probeCapabilities, defaultObjectPath,
+  KernelSensor, PacketFilter, PcapLiveCapture, RingDecoder, readBtfEnum, probeCapabilities, defaultObjectPath,
   type Capabilities, type PacketRule, type TcAttachment,
 } from '../capture/index.js';
 import { communityIdFromWords, KernelFlows } from '../flow/index.js';
 import { LivePipeline } from '../pipeline/live.js';
-import { matchesAny, parseLinks, scanNetns, type LinkInfo, type NetnsEntry } from '../discovery/index.js';
+import { matchesAny, parseAddresses, parseLinks, scanNetns, type LinkInfo, type NetnsEntry } from '../discovery/index.js';
 import { loadBridge, type Bridge } from '../native/index.js';
-import { KernelEventAction, LinkType, type EventProcess, type EventRecord, type ObservationPoint, type StatsRecord } from '../model/index.js';
-import type { Sink } from '../export/index.js';
+import {
+  KernelEventAction, LinkType, type EventProcess, type EventRecord, type ExportRecord, type ObservationPoint, type PacketView,
+  type StatsRecord, type TopologyNamespace, type TopologyRecord,
+} from '../model/index.js';
+import type { EcsJsonEncoder, Sink } from '../export/index.js';
+import { RecordPolicy, type PacketListener } from '../pipeline/index.js';
+import type { ControlTarget, PipelineConfig, PipelineSet, Selector, SensorInfo, SensorUpdate } from '../control/index.js';
+import type { z } from 'zod';
 
 export interface AgentOptions {
   /** 'auto' picks eBPF when it can, else libpcap (and says why). */
@@ -64,6 +70,20 @@ export interface AgentOptions {
   readonly onRingBatch?: (batch: Buffer) => void;
   /** The observation points list the agent fills (the sinks' encoder reads it). */
   readonly points?: ObservationPoint[];
+  /** This node's name (observer.hostname, control subjects). */
+  readonly node?: string;
+  /** The sink URIs behind `sinks` (pipeline.get) and how to open new ones (pipeline.set). */
+  readonly sinkUris?: readonly string[];
+  readonly openSink?: (uri: string) => Sink;
+  /** The JSON encoder the sinks share (pipeline.set field selection). */
+  readonly encoder?: EcsJsonEncoder;
+}
+
+/** A sensor's packet settings (sensor.update). */
+interface SensorSettings {
+  filter: string;
+  sampling: number;
+  snaplen: number;
 }
 
 /** One observed interface. */
@@ -74,14 +94,16 @@ interface Observed {
   readonly point: number;
   attachment?: TcAttachment;
   capture?: PcapLiveCapture;
+  settings: SensorSettings;
 }
 
 const DNS_PORT = 53;
 /** Listening sockets remembered for attributing accepted connections. */
 const MAX_LISTENERS = 65_536;
 
-export class Agent {
+export class Agent implements ControlTarget {
   readonly capabilities: Capabilities;
+  readonly node: string;
   readonly source: 'ebpf' | 'pcap';
   private readonly options: AgentOptions;
   private readonly bridge: Bridge;
@@ -104,9 +126,19 @@ export class Agent {
   private stopping: Promise<void> | undefined;
   private readonly counters = { attach_failures: 0, interfaces_attached: 0, interfaces_detached: 0, netns_seen: 0, flow_drains: 0, flow_drain_ms_max: 0 };
   private reconciling = false;
+  /** Sensors stopped by sensor.stop (`inode:ifname`), with what they were. */
+  private readonly stopped = new Map<string, SensorInfo>();
+  /** Namespace patterns sensor.start added to the --netns selection. */
+  private readonly extraNetns: string[] = [];
+  /** Settings sensor.update gave, by `inode:ifname`, kept across re-attachment. */
+  private readonly sensorSettings = new Map<string, SensorSettings>();
+  private captureTapRules: readonly PacketRule[] = [];
+  private pipelineState: PipelineConfig;
 
   private constructor(options: AgentOptions, bridge: Bridge, capabilities: Capabilities, source: 'ebpf' | 'pcap') {
     this.options = options;
+    this.node = options.node ?? 'localhost';
+    this.pipelineState = { include: [], exclude: [], sampling: {}, fields: {}, sinks: options.sinkUris ?? options.sinks.map((x) => x.name) };
     this.bridge = bridge;
     this.capabilities = capabilities;
     this.source = source;
@@ -173,6 +205,212 @@ export class Agent {
 
   get points(): readonly ObservationPoint[] {
     return this.pipeline.points;
+  }
+
+  // ── the control plane's view (ControlTarget) ────────────────────────────────────────────────
+
+  get fallbackReason(): string | undefined {
+    return this.capabilities.fallbackReason;
+  }
+
+  emit(record: ExportRecord): void {
+    this.pipeline.add(record);
+  }
+
+  addPacketListener(listener: PacketListener): () => void {
+    return this.pipeline.addPacketListener(listener);
+  }
+
+  setCaptureTapRules(rules: readonly PacketRule[]): void {
+    this.captureTapRules = rules;
+    this.applyTapRules();
+  }
+
+  netnsInode(name: string): number | undefined {
+    for (const o of this.observed.values()) {
+      if (o.netns.name === name || String(o.netns.inode) === name || (name === 'host' && o.netns.own)) return o.netns.inode;
+    }
+    return undefined;
+  }
+
+  ifindex(netnsInode: number | undefined, name: string): number | undefined {
+    for (const o of this.observed.values()) {
+      if (o.link.name === name && (netnsInode === undefined || o.netns.inode === netnsInode)) return o.link.ifindex;
+    }
+    return undefined;
+  }
+
+  pointSelected(selector: Selector, index: number): boolean {
+    for (const o of this.observed.values()) if (o.point === index) return this.selects(selector, o.netns, o.link.name);
+    return false;
+  }
+
+  sensors(selector: Selector): SensorInfo[] {
+    const live = [...this.observed.values()].filter((o) => this.selects(selector, o.netns, o.link.name)).map((o) => this.sensorInfo(o));
+    const stopped = [...this.stopped.values()].filter((i) => this.selectsInfo(selector, i));
+    return [...live, ...stopped];
+  }
+
+  sensorStop(selector: Selector): SensorInfo[] {
+    const out: SensorInfo[] = [];
+    for (const [key, o] of this.observed) {
+      if (!this.selects(selector, o.netns, o.link.name)) continue;
+      const info = { ...this.sensorInfo(o), mode: 'stopped' };
+      this.forget(o);
+      this.observed.delete(key);
+      this.stopped.set(`${o.netns.inode}:${o.link.name}`, info);
+      out.push(info);
+    }
+    return out;
+  }
+
+  sensorStart(selector: Selector): SensorInfo[] {
+    for (const [key, info] of this.stopped) if (this.selectsInfo(selector, info)) this.stopped.delete(key);
+    for (const pattern of selector.netns ?? []) if (!this.options.netns.includes('all') && !this.extraNetns.includes(pattern)) this.extraNetns.push(pattern);
+    this.reconcile();
+    return this.sensors(selector);
+  }
+
+  sensorUpdate(update: z.output<typeof SensorUpdate>): SensorInfo[] {
+    const matched = [...this.observed.values()].filter((o) => this.selects(update.selector, o.netns, o.link.name));
+    if (update.tap_first !== undefined || (update.snaplen !== undefined && this.sensor !== undefined)) {
+      // The kernel tap's settings are one per program, not per interface.
+      if (update.selector.netns !== undefined || update.selector.interface !== undefined) {
+        throw new AgentError(ErrorCode.USAGE, 'sensor.update: tap_first and snaplen apply to every eBPF sensor at once (use an empty selector)');
+      }
+      this.sensor?.setTapFirst(update.tap_first ?? this.options.tapFirstPackets, update.snaplen ?? this.options.snaplen);
+    }
+    // Compile first, so that a bad filter changes nothing.
+    const accept = new Map<number, ((view: PacketView) => boolean) | undefined>();
+    for (const o of matched) {
+      const filter = update.filter ?? o.settings.filter;
+      const linkType = this.pipeline.points[o.point]?.linkType ?? LinkType.ETHERNET;
+      accept.set(o.point, filter === '' ? undefined : this.compileFilter(filter, linkType, update.snaplen ?? o.settings.snaplen));
+    }
+    for (const o of matched) {
+      o.settings = {
+        filter: update.filter ?? o.settings.filter,
+        sampling: update.sampling ?? o.settings.sampling,
+        snaplen: update.snaplen ?? o.settings.snaplen,
+      };
+      this.sensorSettings.set(`${o.netns.inode}:${o.link.name}`, o.settings);
+      const a = accept.get(o.point);
+      this.pipeline.setPointFilter(o.point, a === undefined && o.settings.sampling === 1 ? undefined : {
+        ...(a !== undefined && { accept: a }), sampleEvery: o.settings.sampling, seen: 0,
+      });
+    }
+    return matched.map((o) => this.sensorInfo(o));
+  }
+
+  /** A tcpdump-syntax filter as a packet predicate (libpcap's compiler and matcher). */
+  compileFilter(expression: string, linkType: number, snaplen: number): (view: PacketView) => boolean {
+    const filter = PacketFilter.compile(this.bridge, expression, linkType, snaplen);
+    return (v) => filter.matches(v);
+  }
+
+  pipelineConfig(): PipelineConfig {
+    return this.pipelineState;
+  }
+
+  async setPipeline(update: z.output<typeof PipelineSet>): Promise<PipelineConfig> {
+    const next: PipelineConfig = {
+      include: update.include ?? this.pipelineState.include,
+      exclude: update.exclude ?? this.pipelineState.exclude,
+      sampling: update.sampling ?? this.pipelineState.sampling,
+      fields: update.fields ?? this.pipelineState.fields,
+      sinks: update.sinks ?? this.pipelineState.sinks,
+    };
+    const policy = new RecordPolicy(next); // throws on an unknown field, before anything changes
+    if (update.fields !== undefined && this.options.encoder === undefined) throw new AgentError(ErrorCode.USAGE, 'fields: this agent has no JSON encoder to select fields in');
+    let opened: Sink[] | undefined;
+    if (update.sinks !== undefined) {
+      const open = this.options.openSink;
+      if (open === undefined) throw new AgentError(ErrorCode.USAGE, 'sinks: this agent cannot open sinks at run time');
+      opened = [];
+      try {
+        for (const uri of update.sinks) opened.push(open(uri));
+      } catch (error) {
+        for (const s of opened) await s.close().catch(() => undefined);
+        throw error;
+      }
+    }
+    this.pipeline.setRecordPolicy(policy.active ? policy : undefined);
+    this.options.encoder?.setFieldSelection(next.fields);
+    if (opened !== undefined) {
+      const old = this.pipeline.setSinks(opened);
+      await this.pipeline.settle();
+      for (const s of old) await s.close().catch((error: unknown) => this.options.warn(`closing sink ${s.name}: ${(error as Error).message}`));
+    }
+    this.pipelineState = next;
+    return next;
+  }
+
+  /** The sinks in use now (pipeline.set may have replaced the ones the agent started with). */
+  get currentSinks(): readonly Sink[] {
+    return this.pipeline.currentSinks;
+  }
+
+  topology(): TopologyRecord {
+    const now = Date.now();
+    const namespaces: TopologyNamespace[] = [];
+    const observedKeys = new Set([...this.observed.values()].map((o) => `${o.netns.inode}:${o.link.ifindex}`));
+    for (const ns of scanNetns().values()) {
+      let links: LinkInfo[];
+      let addresses: ReturnType<typeof parseAddresses>;
+      try {
+        const path = ns.own ? undefined : ns.path;
+        links = parseLinks(this.bridge.netlinkDump(path, 'link'));
+        addresses = parseAddresses(this.bridge.netlinkDump(path, 'addr'));
+      } catch {
+        continue; // gone between the scan and the dump
+      }
+      namespaces.push({
+        inode: ns.inode, ...(ns.name !== undefined && { name: ns.name }), own: ns.own,
+        interfaces: links.map((l) => ({
+          ifindex: l.ifindex, name: l.name, kind: l.kind, mac: l.mac, mtu: l.mtu, up: l.up,
+          addresses: addresses.filter((a) => a.ifindex === l.ifindex).map((a) => `${a.address}/${a.prefixLength}`),
+          link: l.link, linkNetnsId: l.linkNetnsId, master: l.master, observed: observedKeys.has(`${ns.inode}:${l.ifindex}`),
+        })),
+      });
+    }
+    return { kind: 'topology', sec: Math.floor(now / 1000), nsec: (now % 1000) * 1e6, node: this.node, change: 'snapshot', namespaces };
+  }
+
+  private netnsLabel(ns: NetnsEntry): string {
+    return ns.name ?? (ns.own ? 'host' : String(ns.inode));
+  }
+
+  private sensorInfo(o: Observed): SensorInfo {
+    return {
+      netns: this.netnsLabel(o.netns), netns_inode: o.netns.inode, interface: o.link.name, ifindex: o.link.ifindex,
+      mode: o.attachment?.mode ?? 'pcap', filter: o.settings.filter, sampling: o.settings.sampling, snaplen: o.settings.snaplen,
+    };
+  }
+
+  private selects(selector: Selector, ns: NetnsEntry, iface: string): boolean {
+    if (selector.container !== undefined || selector.pod !== undefined) {
+      throw new AgentError(ErrorCode.USAGE, 'selector.container/pod: this agent does not map namespaces to containers yet (select by netns)');
+    }
+    const netnsOk = selector.netns === undefined || selector.netns.some((p) =>
+      (p === 'host' && ns.own) || p === String(ns.inode) || (ns.name !== undefined && matchesAny(ns.name, [p])));
+    return netnsOk && (selector.interface === undefined || matchesAny(iface, selector.interface));
+  }
+
+  private selectsInfo(selector: Selector, info: SensorInfo): boolean {
+    const netnsOk = selector.netns === undefined || selector.netns.some((p) => p === String(info.netns_inode) || matchesAny(info.netns, [p]));
+    return netnsOk && (selector.interface === undefined || matchesAny(info.interface, selector.interface));
+  }
+
+  private applyTapRules(): void {
+    const sensor = this.sensor;
+    if (sensor === undefined) return;
+    const o = this.options;
+    sensor.setTapRules([
+      // DNS is worth every packet: a resolver's flow lives long, but each message matters.
+      ...(o.dissect ? [{ id: 0, action: 'tap' as const, portLow: DNS_PORT, portHigh: DNS_PORT, snaplen: o.snaplen }] : []),
+      ...(o.tapRules ?? []),
+      ...this.captureTapRules,
+    ]);
   }
 
   /** Replaces the block rules (enforcement) in the kernel. */
@@ -261,22 +499,14 @@ export class Agent {
       tapRingBytes: o.tapRingBytes ?? 8 << 20,
       eventRingBytes: 1 << 20,
       flows: true,
-      tap: o.dissect || (o.tapRules?.length ?? 0) > 0,
+      tap: true, // dissectors, tap rules and captures all read the tap ring
       block: true,
       tcpEvents: this.capabilities.tracing,
       dropEvents: this.capabilities.tracing && this.capabilities.dropReasons > 0,
     });
     this.sensor = sensor;
-    if (o.dissect) {
-      sensor.setTapFirst(o.tapFirstPackets, o.snaplen);
-      // DNS is worth every packet: a resolver's flow lives long, but each message matters.
-      sensor.setTapRules([
-        { id: 0, action: 'tap', portLow: DNS_PORT, portHigh: DNS_PORT, snaplen: o.snaplen },
-        ...(o.tapRules ?? []),
-      ]);
-    } else if (o.tapRules !== undefined) {
-      sensor.setTapRules(o.tapRules);
-    }
+    if (o.dissect) sensor.setTapFirst(o.tapFirstPackets, o.snaplen);
+    this.applyTapRules();
     if (o.blockRules !== undefined) sensor.setBlockRules(o.blockRules);
     this.flows = new KernelFlows(
       { idleTimeoutNs: o.flowIdleMs * 1e6, activeTimeoutNs: o.flowActiveMs * 1e6, tcpLingerNs: Math.min(2000, o.flowIdleMs) * 1e6 },
@@ -335,7 +565,7 @@ export class Agent {
   }
 
   private selectedNetns(): NetnsEntry[] {
-    const wanted = this.options.netns;
+    const wanted = [...this.options.netns, ...this.extraNetns];
     const all = [...scanNetns().values()];
     if (wanted.includes('all')) return all;
     return all.filter((ns) => (ns.name !== undefined && matchesAny(ns.name, wanted)) || (ns.own && wanted.includes('host')));
@@ -360,6 +590,7 @@ export class Agent {
         for (const link of links) {
           if (this.options.ifaces.length > 0 && !matchesAny(link.name, this.options.ifaces)) continue;
           const key = `${ns.inode}:${link.ifindex}:${link.name}`;
+          if (this.stopped.has(`${ns.inode}:${link.name}`)) continue;
           seen.add(key);
           if (!this.observed.has(key)) this.observe(key, ns, link);
         }
@@ -406,7 +637,8 @@ export class Agent {
     if (byIface === undefined) this.pointsByIface.set(ns.inode, (byIface = new Map()));
     byIface.set(link.ifindex, index);
     this.ifaceNames.set(`${ns.inode}:${link.ifindex}`, link.name);
-    const o: Observed = { key, netns: ns, link, point: index };
+    const settings = this.sensorSettings.get(`${ns.inode}:${link.name}`) ?? { filter: this.options.pcapFilter ?? '', sampling: 1, snaplen: this.options.snaplen };
+    const o: Observed = { key, netns: ns, link, point: index, settings };
     if (attachment !== undefined) o.attachment = attachment;
     if (capture !== undefined) o.capture = capture;
     this.observed.set(key, o);

@@ -1,9 +1,11 @@
 /** `weft agent` — the live agent on this host's namespaces and interfaces. */
-import { hostname } from 'node:os';
+import { hostname, homedir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { UsageError } from '../core/errors.js';
+import { AgentError, ErrorCode, UsageError } from '../core/errors.js';
 import { EcsJsonEncoder, openSink, parseSinkUri, SINK_URI_HELP, type Sink } from '../export/index.js';
-import { Agent } from '../agent/index.js';
+import { Agent, startControlPlane } from '../agent/index.js';
+import type { RunningControl } from '../agent/index.js';
 import type { ObservationPoint } from '../model/index.js';
 import { parseDuration, parseNumberFlag, type Io } from './io.js';
 
@@ -34,7 +36,17 @@ ${SINK_URI_HELP.map((l) => `                            ${l}`).join('\n')}
   --snaplen N             bytes copied per tapped packet (default 9216)
   --max-flows N           kernel flow map entries (default 65536)
   --flows-only            no application dissectors (flows and events only)
-  --observer NAME         observer.hostname on every record (default: this host's name)
+  --observer NAME         observer.hostname on every record (default: the node name)
+  --node NAME             this agent's name on the bus: subjects weft.ctl.NAME.* and weft.v1.NAME.*
+                          (default: this host's name)
+  --control URL           NATS server for the control plane, with credentials when needed:
+                          nats://[user:pass@]host:port[?creds=FILE|nkey=FILE|token=T&tls_ca=F…]
+                          (default: the first nats:// sink's servers; 'none' = no NATS control)
+  --http HOST:PORT        serve the control API over HTTP too (e.g. 127.0.0.1:7680)
+  --policy FILE           who may run which command (JSON; default: everyone read-only, the
+                          local admin key in the state folder may do everything)
+  --state-dir DIR         blocks, captures and the local admin key (default /var/lib/weft as
+                          root, else ~/.local/state/weft)
   -h, --help              this help
 
 Stops cleanly on SIGINT/SIGTERM: every flow is flushed and every program detached.
@@ -60,6 +72,11 @@ export async function agentCommand(argv: readonly string[], io: Io): Promise<num
       'max-flows': { type: 'string' },
       'flows-only': { type: 'boolean' },
       observer: { type: 'string' },
+      node: { type: 'string' },
+      control: { type: 'string' },
+      http: { type: 'string' },
+      policy: { type: 'string' },
+      'state-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -67,12 +84,21 @@ export async function agentCommand(argv: readonly string[], io: Io): Promise<num
   const source = values.source ?? 'auto';
   if (source !== 'auto' && source !== 'ebpf' && source !== 'pcap') throw new UsageError(`--source: expected auto, ebpf or pcap, got '${source}'`);
   const durationMs = values.duration === undefined ? undefined : parseDuration('--duration', values.duration);
-  const specs = (values.sink ?? ['stdout']).map(parseSinkUri);
+  const node = values.node ?? hostname();
+  const sinkUris = values.sink ?? ['stdout'];
+  const specs = sinkUris.map(parseSinkUri);
   // The encoder reads the observation points as records arrive; the agent fills this same list.
   const points: ObservationPoint[] = [];
-  const encoder = new EcsJsonEncoder({ observerHostname: values.observer ?? hostname(), points });
-  const sinks: Sink[] = specs.map((spec) => openSink(spec, encoder, (m) => { io.stderr.write(`weft: warning: ${m}\n`); }));
+  const encoder = new EcsJsonEncoder({ observerHostname: values.observer ?? node, points });
   const warn = (line: string): void => { io.stderr.write(`weft: warning: ${line}\n`); };
+  const open = (uri: string): Sink => openSink(parseSinkUri(uri), encoder, warn);
+  const sinks: Sink[] = specs.map((spec) => openSink(spec, encoder, warn));
+  const firstNats = specs.find((s) => s.kind === 'nats');
+  const controlUrl = values.control ?? (firstNats?.kind === 'nats'
+    ? firstNats.servers.split(',').map((h) => (h.startsWith('nats://') ? h : `nats://${h}`)).join(',').replace(/,nats:\/\//g, ',')
+    : undefined);
+  const http = values.http === undefined ? undefined : parseHostPort('--http', values.http);
+  const stateDir = values['state-dir'] ?? (process.getuid?.() === 0 ? '/var/lib/weft' : join(process.env['XDG_STATE_HOME'] ?? join(homedir(), '.local', 'state'), 'weft'));
   let agent: Agent;
   try {
     agent = await Agent.start({
@@ -93,19 +119,49 @@ export async function agentCommand(argv: readonly string[], io: Io): Promise<num
       info: (line) => { io.stderr.write(`weft: ${line}\n`); },
       warn,
       points,
+      node,
+      sinkUris,
+      openSink: open,
+      encoder,
     });
   } catch (error) {
     for (const sink of sinks) await sink.close();
     throw error;
   }
   io.stderr.write(`weft: agent (${agent.source}) observing ${agent.interfaces().length} interfaces in ${new Set(agent.interfaces().map((i) => i.netnsInode)).size} namespaces\n`);
+  let control: RunningControl | undefined;
+  if ((controlUrl !== undefined && controlUrl !== 'none') || http !== undefined) {
+    try {
+      control = await startControlPlane(agent, {
+        ...(controlUrl !== undefined && controlUrl !== 'none' && { natsUrl: controlUrl }),
+        ...(http !== undefined && { http }),
+        ...(values.policy !== undefined && { policyPath: values.policy }),
+        stateDir,
+        info: (line) => { io.stderr.write(`weft: ${line}\n`); },
+        warn,
+      });
+    } catch (error) {
+      await agent.stop();
+      for (const sink of agent.currentSinks) await sink.close();
+      throw new AgentError(ErrorCode.USAGE, `control plane: ${(error as Error).message}`);
+    }
+  }
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     if (durationMs !== undefined) setTimeout(stop, durationMs).unref();
   });
+  await control?.stop();
   await agent.stop();
-  for (const sink of sinks) await sink.close();
+  for (const sink of agent.currentSinks) await sink.close();
   return 0;
+}
+
+/** HOST:PORT (IPv6 hosts in brackets). */
+export function parseHostPort(flag: string, text: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text);
+  const port = Number(m?.[3]);
+  if (m === null || port > 65_535) throw new UsageError(`${flag}: expected HOST:PORT (e.g. 127.0.0.1:7680), got '${text}'`);
+  return { host: m[1] ?? m[2]!, port };
 }

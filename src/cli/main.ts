@@ -10,6 +10,8 @@ import { upCommand } from './up.js';
 import { agentCommand } from './agent.js';
 import { capabilitiesCommand } from './capabilities.js';
 import { tailCommand } from './tail.js';
+import { ctlCommand } from './ctl.js';
+import { captureCommand } from './capture.js';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: readonly string[], io: Io) => Promise<number> }> = {
   up: { summary: 'run weft on this machine with the embedded default (see weft up --help)', run: upCommand },
@@ -17,6 +19,8 @@ const COMMANDS: Record<string, { summary: string; run: (argv: readonly string[],
   agent: { summary: 'the live agent: eBPF sensors in every network namespace (libpcap fallback)', run: agentCommand },
   capabilities: { summary: 'what this host lets weft do (eBPF features, privileges, fallback)', run: capabilitiesCommand },
   tail: { summary: 'follow the records on the bus (NATS), one readable line each', run: tailCommand },
+  ctl: { summary: 'commands to one agent or to all: status, blocks, captures, sensors, pipeline', run: ctlCommand },
+  capture: { summary: 'a packet capture on an agent, written as PCAPNG', run: captureCommand },
 };
 
 export const MAIN_HELP = `Usage: weft COMMAND [options]

@@ -12,7 +12,8 @@ record: time, node, type, the conversation and what was seen in it.
 Options:
   --nats URL          the NATS server (nats://host:port)
   --node NAME         only this node's records (default: every node)
-  --type T[,T…]       only these record types: flow, dns, http, tls, quic, dhcp, icmp, event, stats
+  --type T[,T…]       only these record types: flow, dns, http, tls, quic, dhcp, icmp, event, stats,
+                      audit, capture, topology
   --filter F=V        only records whose ECS field F equals V (e.g. dns.question.name=example.com,
                       destination.port=443); repeatable, all must match
   --count N           exit after N records
@@ -20,7 +21,7 @@ Options:
   -h, --help          this help
 `;
 
-const TYPES = new Set(['flow', 'dns', 'http', 'tls', 'quic', 'dhcp', 'icmp', 'event', 'stats']);
+const TYPES = new Set(['flow', 'dns', 'http', 'tls', 'quic', 'dhcp', 'icmp', 'event', 'stats', 'audit', 'capture', 'topology']);
 type Rec = Record<string, unknown>;
 
 function endpoint(r: Rec, side: 'source' | 'destination'): string {
@@ -46,6 +47,10 @@ export function describe(r: Rec): string {
       return `${conv} ${String(r['tls.client.server_name'] ?? '')} ${String(r['tls.version'] ?? '')} ${String(r['tls.client.ja4'] ?? '')}`.trim();
     case 'event':
       return `${String(r['event.action'])} ${conv} ${String(r['weft.tcp.old_state'] ?? '')}${r['weft.tcp.new_state'] !== undefined ? `>${String(r['weft.tcp.new_state'])}` : ''} ${String(r['weft.drop.reason'] ?? '')} ${r['process.name'] !== undefined ? `${String(r['process.name'])}[${String(r['process.pid'])}]` : ''} netns ${String(r['weft.netns.name'] ?? r['weft.netns.inode'] ?? '')}`.replace(/ {2,}/g, ' ');
+    case 'audit':
+      return `${String(r['user.name'])} (${String((r['user.roles'] as string[] | undefined)?.[0] ?? '')}) ${String(r['weft.control.transport'])} ${String(r['event.action'])} -> ${String(r['weft.control.target'])}: ${String(r['event.outcome'])}${r['error.code'] !== undefined ? ` ${String(r['error.code'])}: ${String(r['error.message'])}` : r['message'] !== undefined ? ` ${String(r['message'])}` : ''}`;
+    case 'capture':
+      return `${String(r['weft.capture.id'])} ${String(r['weft.capture.state'])} (${String(r['event.reason'] ?? '')}) ${String(r['weft.capture.packets'])} packets ${String(r['weft.capture.bytes'])} bytes filter '${String(r['weft.capture.filter'])}'`;
     case 'stats':
       return Object.entries(r).filter(([k, v]) => k.startsWith('weft.stats.') && v !== 0).slice(0, 12).map(([k, v]) => `${k.slice(11)}=${String(v)}`).join(' ');
     default:

@@ -107,3 +107,19 @@ function parseIpv6Bytes(text: string): Uint8Array | undefined {
   }
   return out;
 }
+
+/** True when `ip` lies within `prefix`/`length` (same IP version; false for text that is no address). */
+export function ipInPrefix(ip: string, prefix: string, length: number): boolean {
+  const a = parseIp(ip);
+  const p = parseIp(prefix);
+  if (a === undefined || p === undefined || a.version !== p.version) return false;
+  let bits = a.version === 4 ? 96 + length : length;
+  for (let i = 0; i < 4; i++) {
+    const take = Math.max(0, Math.min(32, bits));
+    bits -= 32;
+    if (take === 0) continue;
+    const mask = take === 32 ? 0xffffffff : (0xffffffff << (32 - take)) >>> 0;
+    if (((a.words[i]! & mask) >>> 0) !== ((p.words[i]! & mask) >>> 0)) return false;
+  }
+  return true;
+}

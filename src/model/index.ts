@@ -10,4 +10,7 @@ export * from './flow-record.js';
 export * from './stats-record.js';
 export * from './app-record.js';
 export * from './event-record.js';
+export * from './control-record.js';
 export * from './kernel-abi.gen.js';
+/** The weft.v1 protobuf messages as types (schema/weft/v1/weft.proto): `schema.Flow`, `schema.Batch`, … */
+export * as schema from './schema.gen.js';

@@ -14,4 +14,5 @@ export interface StatsRecord {
 
 /** Every owned record a sink may receive. */
 export type ExportRecord = import('./flow-record.js').FlowRecord | StatsRecord | import('./app-record.js').AppRecord
-  | import('./event-record.js').EventRecord;
+  | import('./event-record.js').EventRecord | import('./control-record.js').AuditRecord | import('./control-record.js').CaptureRecord
+  | import('./control-record.js').TopologyRecord;

@@ -3,3 +3,5 @@
  * that imports more than one of them.
  */
 export * from './replay.js';
+export * from './live.js';
+export * from './record-policy.js';

@@ -20,6 +20,7 @@ import {
 } from '../model/index.js';
 import type { CaptureHandler } from '../capture/index.js';
 import type { Sink } from '../export/index.js';
+import { RecordPolicy } from './record-policy.js';
 
 /** Records per batch at most; a batch also leaves on every tick. */
 const MAX_BATCH = 1024;
@@ -36,13 +37,31 @@ export interface LivePipelineOptions {
   readonly points?: ObservationPoint[];
 }
 
+/** What a sensor hands on from one observation point: packets its filter accepts, 1 in N of them. */
+export interface PointFilter {
+  readonly accept?: (view: PacketView) => boolean;
+  readonly sampleEvery: number;
+  seen: number;
+}
+
+/** Sees every packet the sensors hand on, decoded (captures); must not keep the view. */
+export type PacketListener = (view: PacketView) => void;
+
 export class LivePipeline implements CaptureHandler {
   readonly points: ObservationPoint[];
   private readonly options: LivePipelineOptions;
   private readonly table: FlowTable;
   private readonly dissectors: Dissectors | null;
   private readonly batch: ExportRecord[] = [];
-  private readonly sinks: readonly Sink[];
+  private sinks: readonly Sink[];
+  private policy: RecordPolicy | undefined;
+  /** Per observation point: the sensor's packet filter and 1-in-N sampling (sensor.update). */
+  private readonly pointFilters: (PointFilter | undefined)[] = [];
+  private readonly packetListeners = new Set<PacketListener>();
+  private packetsFiltered = 0;
+  private packetsSampledOut = 0;
+  private recordsFilteredBefore = 0;
+  private recordsSampledOutBefore = 0;
   private readonly pending = new Set<Promise<void>>();
   private sinkErrors = 0;
   private lastSec = 0;
@@ -85,7 +104,19 @@ export class LivePipeline implements CaptureHandler {
 
   packet(view: PacketView): void {
     this.packets++;
+    const pf = this.pointFilters[view.interfaceIndex];
+    if (pf !== undefined) {
+      if (pf.accept !== undefined && !pf.accept(view)) {
+        this.packetsFiltered++;
+        return;
+      }
+      if (pf.sampleEvery > 1 && pf.seen++ % pf.sampleEvery !== 0) {
+        this.packetsSampledOut++;
+        return;
+      }
+    }
     const status = decodePacket(view);
+    if (this.packetListeners.size > 0) for (const listener of this.packetListeners) listener(view);
     if (status === DecodeStatus.OK) {
       this.decoded++;
       this.table.observe(view, this.table.flowHash(view));
@@ -104,6 +135,34 @@ export class LivePipeline implements CaptureHandler {
       this.malformed++;
     }
     if (view.tsSec > this.lastSec || (view.tsSec === this.lastSec && view.tsNsec > this.lastNsec)) this.advance(view.tsSec, view.tsNsec);
+  }
+
+  /** Replaces the sinks (pipeline.set); returns the ones replaced, for the caller to close. */
+  setSinks(sinks: readonly Sink[]): readonly Sink[] {
+    this.writeBatch();
+    const old = this.sinks;
+    this.sinks = sinks;
+    return old;
+  }
+
+  get currentSinks(): readonly Sink[] {
+    return this.sinks;
+  }
+
+  /** Record filters and sampling (pipeline.set); undefined = everything passes. */
+  setRecordPolicy(policy: RecordPolicy | undefined): void {
+    this.recordsFilteredBefore += this.policy?.filtered ?? 0;
+    this.recordsSampledOutBefore += this.policy?.sampledOut ?? 0;
+    this.policy = policy;
+  }
+
+  setPointFilter(point: number, filter: PointFilter | undefined): void {
+    this.pointFilters[point] = filter;
+  }
+
+  addPacketListener(listener: PacketListener): () => void {
+    this.packetListeners.add(listener);
+    return () => this.packetListeners.delete(listener);
   }
 
   /** A record made outside the packet path (a kernel-metered flow, a kernel event, stats). */
@@ -148,6 +207,10 @@ export class LivePipeline implements CaptureHandler {
       app_records: this.appRecords,
       events_emitted: this.events,
       sink_write_errors: this.sinkErrors,
+      packets_filtered: this.packetsFiltered,
+      packets_sampled_out: this.packetsSampledOut,
+      records_filtered: this.recordsFilteredBefore + (this.policy?.filtered ?? 0),
+      records_sampled_out: this.recordsSampledOutBefore + (this.policy?.sampledOut ?? 0),
     };
     if (this.options.meterPackets) Object.assign(out, this.table.counters());
     if (this.dissectors !== null) Object.assign(out, this.dissectors.counters());
@@ -170,6 +233,7 @@ export class LivePipeline implements CaptureHandler {
   }
 
   private push(record: ExportRecord): void {
+    if (this.policy !== undefined && !this.policy.passes(record, this.points)) return;
     if (this.batch.push(record) >= MAX_BATCH) this.writeBatch();
   }
 

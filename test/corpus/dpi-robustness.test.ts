@@ -71,7 +71,7 @@ function checkRecords(records: readonly ExportRecord[], stats: StatsRecord, pipe
     count[r.kind] = (count[r.kind] ?? 0) + 1;
     const line = encoder.encode(r);
     assert.doesNotThrow(() => JSON.parse(line), `not JSON: ${line.slice(0, 200)}`);
-    if (r.kind === 'flow' || r.kind === 'stats' || r.kind === 'event') continue;
+    if (r.kind === 'flow' || r.kind === 'stats' || r.kind === 'event' || r.kind === 'audit' || r.kind === 'capture' || r.kind === 'topology') continue;
     for (const port of [r.sourcePort, r.destinationPort]) assert.ok(Number.isInteger(port) && port >= 0 && port <= 65535, `${r.kind} port ${port}`);
     assert.ok(r.sourceIp.length > 0 && r.destinationIp.length > 0, `${r.kind} without addresses`);
     assert.match(r.communityId, /^1:[A-Za-z0-9+/]{27}=$/);

@@ -24,8 +24,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   dpi: ['core', 'model', 'telemetry'],
   export: ['core', 'model', 'telemetry'],
   pipeline: ['core', 'model', 'telemetry', 'capture', 'decode', 'dpi', 'flow', 'export'],
-  agent: ['core', 'model', 'telemetry', 'native', 'discovery', 'capture', 'decode', 'dpi', 'flow', 'export', 'pipeline'],
-  cli: ['core', 'model', 'telemetry', 'native', 'capture', 'decode', 'dpi', 'flow', 'export', 'pipeline', 'agent'],
+  control: ['core', 'model', 'telemetry', 'capture', 'export', 'pipeline'],
+  client: ['core', 'model', 'control'],
+  agent: ['core', 'model', 'telemetry', 'native', 'discovery', 'capture', 'decode', 'dpi', 'flow', 'export', 'pipeline', 'control'],
+  cli: ['core', 'model', 'telemetry', 'native', 'capture', 'decode', 'dpi', 'flow', 'export', 'pipeline', 'agent', 'control', 'client'],
 };
 
 function sources(dir: string, out: string[] = []): string[] {

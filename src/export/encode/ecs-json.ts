@@ -17,6 +17,8 @@ import type { ExportRecord, StatsRecord } from '../../model/stats-record.js';
 import { ascii, asciiBytes, GrowableOutput, num, raw, rfc3339, type ByteOutput } from './ascii.js';
 import { ianaProtocolName } from './iana-protocols.js';
 import { writeAppRecord } from './ecs-app.js';
+import { encodeControlRecord } from './ecs-control.js';
+import type { ControlRecord } from '../../model/control-record.js';
 import type { AppRecord } from '../../model/app-record.js';
 import { KernelEventAction, type EventRecord } from '../../model/event-record.js';
 
@@ -124,6 +126,13 @@ const QUOTE = 0x22;
 const FLOW_LINE_MAX = 4096;
 
 
+function selectKeys(line: string, keep: readonly RegExp[]): string {
+  const o = JSON.parse(line) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (k === '@timestamp' || keep.some((re) => re.test(k))) out[k] = v;
+  return JSON.stringify(out);
+}
+
 export interface EncoderContext {
   /** `observer.hostname`: the node that observed the traffic. */
   readonly observerHostname: string;
@@ -133,11 +142,13 @@ export interface EncoderContext {
 
 export class EcsJsonEncoder {
   readonly contentType = 'application/x-ndjson';
-  private readonly context: EncoderContext;
+  readonly context: EncoderContext;
   private readonly observerJson: string;
   private readonly pointJson: string[] = [];
   /** `,` + observer fields + `}`: the UTF-8 end of every flow line of a point. */
   private readonly pointTail: Uint8Array[] = [];
+  /** pipeline.set field selection: record type → patterns of the JSON keys to keep. */
+  private selection: ReadonlyMap<string, readonly RegExp[]> | undefined;
   /** For `encode` (the string API). */
   private readonly scratch = new GrowableOutput();
 
@@ -146,8 +157,24 @@ export class EcsJsonEncoder {
     this.observerJson = `"observer.hostname":${JSON.stringify(context.observerHostname)},"observer.type":"weft"`;
   }
 
+  /**
+   * Per record type, the only JSON keys written (dotted ECS names, `*` globs; `@timestamp` always
+   * stays); undefined = every field. A selected type costs a parse and a re-serialisation per record.
+   */
+  setFieldSelection(fields: Readonly<Record<string, readonly string[]>> | undefined): void {
+    const entries = Object.entries(fields ?? {}).map(([type, globs]) => [type, globs.map((g) =>
+      new RegExp(`^${g.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`))] as const);
+    this.selection = entries.length === 0 ? undefined : new Map(entries);
+  }
+
   /** One record as one line of JSON (no trailing newline). */
   encode(record: ExportRecord): string {
+    const line = this.encodeAll(record);
+    const keep = this.selection?.get(record.kind);
+    return keep === undefined ? line : selectKeys(line, keep);
+  }
+
+  private encodeAll(record: ExportRecord): string {
     switch (record.kind) {
       case 'flow': return this.encodeFlow(record);
       case 'stats': return this.encodeStats(record);
@@ -170,6 +197,12 @@ export class EcsJsonEncoder {
 
   /** Appends one flow record as one line of JSON (no trailing newline) to `out`. */
   writeFlow(r: FlowRecord, out: ByteOutput): void {
+    const start = out.used;
+    this.writeFlowLine(r, out);
+    this.select(r.kind, out, start);
+  }
+
+  private writeFlowLine(r: FlowRecord, out: ByteOutput): void {
     const tail = this.pointTail[r.observationPoint] ?? this.observerTail(r.observationPoint);
     out.reserve(FLOW_LINE_MAX + tail.length);
     const b = out.buffer;
@@ -282,8 +315,33 @@ export class EcsJsonEncoder {
     out.used = p;
   }
 
-  /** Appends one application record as one line of JSON (no trailing newline) to `out`. */
-  writeApp(r: AppRecord, out: ByteOutput): void {
+  /** Appends one application (or control) record as one line of JSON (no trailing newline) to `out`. */
+  writeApp(r: AppRecord | ControlRecord, out: ByteOutput): void {
+    const start = out.used;
+    this.writeAppLine(r, out);
+    this.select(r.kind, out, start);
+  }
+
+  /** Rewrites the line at out[start, used) with only the selected keys, when its type has a selection. */
+  private select(kind: string, out: ByteOutput, start: number): void {
+    const keep = this.selection?.get(kind);
+    if (keep === undefined) return;
+    const line = Buffer.from(out.buffer.buffer, out.buffer.byteOffset + start, out.used - start).toString('utf8');
+    const reduced = Buffer.from(selectKeys(line, keep), 'utf8');
+    out.used = start;
+    out.reserve(reduced.length);
+    out.buffer.set(reduced, start);
+    out.used = start + reduced.length;
+  }
+
+  private writeAppLine(r: AppRecord | ControlRecord, out: ByteOutput): void {
+    if (r.kind === 'audit' || r.kind === 'capture' || r.kind === 'topology') {
+      const line = Buffer.from(encodeControlRecord(r, this.observerJson), 'utf8');
+      out.reserve(line.length);
+      out.buffer.set(line, out.used);
+      out.used += line.length;
+      return;
+    }
     writeAppRecord(r, out, this.pointTail[r.observationPoint] ?? this.observerTail(r.observationPoint));
   }
 
