@@ -8,7 +8,7 @@
  * `capture.get` works from anywhere, and a `capture` record says how it ended.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, readFileSync } from 'node:fs';
+import { createReadStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { PacketRule } from '../capture/index.js';
@@ -62,7 +62,7 @@ class Session {
   writer: PcapngWriter | undefined;
   filter: CompiledPacketFilter | undefined;
   /** Per observation point: 0 unknown, 1 selected, 2 not. */
-  readonly pointState: Int8Array[] = [new Int8Array(256)];
+  pointState = new Int8Array(256);
   timer: NodeJS.Timeout | undefined;
   unlisten: (() => void) | undefined;
   finished: Promise<void> = Promise.resolve();
@@ -171,11 +171,11 @@ export class CaptureManager {
   }
 
   private selected(session: Session, index: number): boolean {
-    let table = session.pointState[0]!;
+    let table = session.pointState;
     if (index >= table.length) {
-      const grown = new Int8Array(Math.max(index + 1, table.length * 2));
-      grown.set(table);
-      session.pointState[0] = table = grown;
+      table = new Int8Array(Math.max(index + 1, table.length * 2));
+      table.set(session.pointState);
+      session.pointState = table;
     }
     let state = table[index]!;
     if (state === 0) {
@@ -243,10 +243,16 @@ export class CaptureManager {
     if (uploader === undefined || session.state === 'failed') return;
     const name = `${this.target.node}/${session.id}.pcapng`;
     try {
-      const data = readFileSync(session.path);
-      const sha256 = createHash('sha256').update(data).digest('hex');
-      await uploader.upload(name, Readable.toWeb(createReadStream(session.path)) as ReadableStream<Uint8Array>);
-      session.object = { bucket: uploader.bucket, name, size: data.length, sha256 };
+      // One read of the file: hashed as it streams to the bucket (captures may be larger than memory).
+      const hash = createHash('sha256');
+      let size = 0;
+      const file = createReadStream(session.path);
+      file.on('data', (chunk) => {
+        hash.update(chunk);
+        size += chunk.length;
+      });
+      await uploader.upload(name, Readable.toWeb(file) as ReadableStream<Uint8Array>);
+      session.object = { bucket: uploader.bucket, name, size, sha256: hash.digest('hex') };
     } catch (error) {
       this.options.warn(`capture ${session.id}: upload to ${uploader.bucket}: ${(error as Error).message} (the file stays at ${session.path})`);
     }

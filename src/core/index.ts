@@ -2,3 +2,4 @@
 export * from './errors.js';
 export * from './ip.js';
 export * from './time.js';
+export * from './glob.js';

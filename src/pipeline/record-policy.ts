@@ -8,7 +8,7 @@
  * Values: exact text or numbers; `*` globs for names; CIDR prefixes for addresses. Stats and audit
  * records always pass: completeness and accountability are not filterable.
  */
-import { ipInPrefix } from '../core/index.js';
+import { globToRegExp, ipInPrefix } from '../core/index.js';
 import type { ExportRecord, ObservationPoint } from '../model/index.js';
 
 export interface RecordPolicyConfig {
@@ -56,10 +56,6 @@ export const FILTER_FIELDS: readonly string[] = Object.keys(FIELDS);
 
 type Matcher = (v: Value) => boolean;
 
-function globRegex(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
-}
-
 function valueMatcher(field: string, wanted: string | number): Matcher {
   if (typeof wanted === 'number') return (v) => v === wanted || (typeof v === 'string' && v === String(wanted));
   if ((field.endsWith('.ip') || field === 'ip') && wanted.includes('/')) {
@@ -67,7 +63,7 @@ function valueMatcher(field: string, wanted: string | number): Matcher {
     return (v) => typeof v === 'string' && ipInPrefix(v, address!, Number(prefix));
   }
   if (wanted.includes('*')) {
-    const re = globRegex(wanted);
+    const re = globToRegExp(wanted, { ignoreCase: true });
     return (v) => v !== undefined && re.test(String(v));
   }
   const lower = wanted.toLowerCase();

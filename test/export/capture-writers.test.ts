@@ -5,22 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { readCaptureBuffer } from '../../src/capture/index.js';
-import { PcapWriter, PcapngWriter, PacketDirection, type CaptureOutput } from '../../src/export/index.js';
+import { PcapWriter, PcapngWriter, PacketDirection } from '../../src/export/index.js';
 import { LinkType, PacketView, type ObservationPoint } from '../../src/model/index.js';
 import { CaptureRecorder, fnv1a } from '../support/capture-recorder.js';
-
-class MemoryOutput implements CaptureOutput {
-  buffer = Buffer.alloc(256);
-  used = 0;
-  reserve(n: number): void {
-    if (this.used + n <= this.buffer.length) return;
-    const grown = Buffer.alloc(Math.max(this.buffer.length * 2, this.used + n));
-    this.buffer.copy(grown, 0, 0, this.used);
-    this.buffer = grown;
-  }
-  flush(): void {}
-  close(): void {}
-}
+import { MemoryOutput } from '../support/memory-output.js';
 
 const POINTS: ObservationPoint[] = [
   { index: 0, interfaceId: 0, section: 0, linkType: LinkType.ETHERNET, name: 'eth0', description: 'uplink', snaplen: 262_144, tsDigits: 9, netnsInode: 4026531840 },

@@ -11,6 +11,7 @@
  * once per observation point. `encode` gives the same text as a string.
  */
 import { diffNanos, formatRfc3339 } from '../../core/time.js';
+import { globToRegExp } from '../../core/glob.js';
 import { FLOW_END_REASON_NAMES, type FlowRecord } from '../../model/flow-record.js';
 import type { ObservationPoint } from '../../model/observation-point.js';
 import type { ExportRecord, StatsRecord } from '../../model/stats-record.js';
@@ -162,8 +163,7 @@ export class EcsJsonEncoder {
    * stays); undefined = every field. A selected type costs a parse and a re-serialisation per record.
    */
   setFieldSelection(fields: Readonly<Record<string, readonly string[]>> | undefined): void {
-    const entries = Object.entries(fields ?? {}).map(([type, globs]) => [type, globs.map((g) =>
-      new RegExp(`^${g.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`))] as const);
+    const entries = Object.entries(fields ?? {}).map(([type, globs]) => [type, globs.map((g) => globToRegExp(g))] as const);
     this.selection = entries.length === 0 ? undefined : new Map(entries);
   }
 

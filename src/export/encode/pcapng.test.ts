@@ -11,33 +11,14 @@ import fc from 'fast-check';
 import { ErrorCode, SinkError } from '../../core/errors.js';
 import { LinkType, PacketView, type ObservationPoint } from '../../model/index.js';
 import { frame } from '../../../test/support/packets.js';
-import { CaptureFile, PacketDirection, PcapngWriter, type CaptureOutput } from './pcapng.js';
+import { CaptureFile, PacketDirection, PcapngWriter } from './pcapng.js';
+import { MemoryOutput } from '../../../test/support/memory-output.js';
 
 const TSHARK_SKIP: string | false = spawnSync('tshark', ['--version']).status === 0 ? false : 'tshark not installed (apt-get install tshark)';
 const dir = mkdtempSync(join(tmpdir(), 'weft-pcapng-'));
 let fileNo = 0;
 after(() => rmSync(dir, { recursive: true, force: true }));
 const tempPath = (): string => join(dir, `c${fileNo++}.pcapng`);
-
-/** A CaptureOutput in memory, for byte-level checks. */
-class MemoryOutput implements CaptureOutput {
-  buffer = Buffer.alloc(64);
-  used = 0;
-  closed = false;
-  reserve(n: number): void {
-    if (this.used + n <= this.buffer.length) return;
-    const grown = Buffer.alloc(Math.max(this.buffer.length * 2, this.used + n));
-    this.buffer.copy(grown, 0, 0, this.used);
-    this.buffer = grown;
-  }
-  flush(): void {}
-  close(): void {
-    this.closed = true;
-  }
-  bytes(): Buffer {
-    return this.buffer.subarray(0, this.used);
-  }
-}
 
 function point(index: number, linkType: number, extra: Partial<ObservationPoint> = {}): ObservationPoint {
   return { index, interfaceId: 0, section: 0, linkType, snaplen: 262_144, tsDigits: 9, ...extra };
